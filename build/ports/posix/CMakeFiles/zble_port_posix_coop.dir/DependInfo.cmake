@@ -1,0 +1,20 @@
+
+# Consider dependencies only in project.
+set(CMAKE_DEPENDS_IN_PROJECT_ONLY OFF)
+
+# The set of languages for which implicit dependencies are needed:
+set(CMAKE_DEPENDS_LANGUAGES
+  )
+
+# The set of dependency files which are needed:
+set(CMAKE_DEPENDS_DEPENDENCY_FILES
+  "/work/main/ports/posix/current.c" "ports/posix/CMakeFiles/zble_port_posix_coop.dir/current.c.o" "gcc" "ports/posix/CMakeFiles/zble_port_posix_coop.dir/current.c.o.d"
+  "/work/main/ports/posix/loop.c" "ports/posix/CMakeFiles/zble_port_posix_coop.dir/loop.c.o" "gcc" "ports/posix/CMakeFiles/zble_port_posix_coop.dir/loop.c.o.d"
+  )
+
+# Targets to which this target links.
+set(CMAKE_TARGET_LINKED_INFO_FILES
+  )
+
+# Fortran module output directory.
+set(CMAKE_Fortran_TARGET_MODULE_DIR "")

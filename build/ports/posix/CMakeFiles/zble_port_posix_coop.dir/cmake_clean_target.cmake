@@ -1,0 +1,3 @@
+file(REMOVE_RECURSE
+  "libzble_port_posix_coop.a"
+)

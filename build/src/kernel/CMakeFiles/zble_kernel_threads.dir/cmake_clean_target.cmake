@@ -1,0 +1,3 @@
+file(REMOVE_RECURSE
+  "libzble_kernel_threads.a"
+)

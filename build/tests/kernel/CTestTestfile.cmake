@@ -1,0 +1,6 @@
+# CMake generated Testfile for 
+# Source directory: /work/main/tests/kernel
+# Build directory: /work/main/build/tests/kernel
+# 
+# This file includes the relevant testing commands required for 
+# testing this directory and lists subdirectories to be tested as well.

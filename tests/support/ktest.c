@@ -1,0 +1,68 @@
+#include <stdlib.h>
+
+#include "ktest.h"
+
+void ktest_setup(struct ktest_env *e)
+{
+#if defined(ZBLE_KERNEL_THREADS)
+	zble_kernel_init(&e->k, NULL, NULL);
+#else
+	zble_vclock_init(&e->vc, 1000000);
+	zble_kernel_init(&e->k, &zble_vclock_port, &e->vc);
+#endif
+	zble_port_set_current_kernel(&e->k);
+}
+
+void ktest_teardown(struct ktest_env *e)
+{
+	zble_kernel_deinit(&e->k);
+	zble_port_set_current_kernel(NULL);
+}
+
+void ktest_run_ms(struct ktest_env *e, uint32_t ms)
+{
+#if defined(ZBLE_KERNEL_THREADS)
+	(void)e;
+	k_msleep((int32_t)ms);
+#else
+	uint64_t until = zble_kernel_clock_us(&e->k) + (uint64_t)ms * 1000;
+	zble_kernel_run(&e->k, NULL, until);
+#endif
+}
+
+uint64_t ktest_slack_us(void)
+{
+#if defined(ZBLE_KERNEL_THREADS)
+	return 40000; /* two noisy cores, sanitizers */
+#else
+	return 0;
+#endif
+}
+
+int ktest_is_coop(void)
+{
+#if defined(ZBLE_KERNEL_THREADS)
+	return 0;
+#else
+	return 1;
+#endif
+}
+
+int ktest_group_setup(void **state)
+{
+	struct ktest_env *e = calloc(1, sizeof(*e));
+	if (!e) {
+		return -1;
+	}
+	ktest_setup(e);
+	*state = e;
+	return 0;
+}
+
+int ktest_group_teardown(void **state)
+{
+	struct ktest_env *e = *state;
+	ktest_teardown(e);
+	free(e);
+	return 0;
+}
