@@ -82,8 +82,12 @@ bool k_is_in_callback(void);
 
 /* ---- internal building blocks (fields are private) ---- */
 
+/* Every waitable object embeds one; it also remembers the kernel instance
+ * that was current when the object was initialised (statically defined
+ * objects use the current one at each call). */
 typedef struct {
 	sys_slist_t waiters;
+	struct zble_kernel *kernel;
 } _wait_q_t;
 
 struct _timeout;
@@ -217,7 +221,7 @@ struct k_work_delayable {
 };
 
 #define Z_WORK_DELAYABLE_INITIALIZER(work_handler) \
-	{ .work = { .node = { NULL }, .handler = (work_handler), .queue = NULL, .flags = K_WORK_DELAYABLE_BIT } }
+	{ .work = { .node = { NULL }, .handler = (work_handler), .queue = NULL, .flags = BIT(K_WORK_DELAYABLE_BIT) } }
 #define K_WORK_DELAYABLE_DEFINE(work, work_handler) struct k_work_delayable work = Z_WORK_DELAYABLE_INITIALIZER(work_handler)
 
 struct k_work_sync {

@@ -15,6 +15,11 @@ typedef uint32_t z_key_t;
 #define Z_WORKQ_STARTED BIT(2)
 
 static inline struct zble_kernel *z_kernel(void) { return zble_port_current_kernel(); }
+/* The instance an object belongs to: bound at init, else the current one. */
+static inline struct zble_kernel *z_wq_kernel(const _wait_q_t *wq)
+{
+	return wq->kernel ? wq->kernel : z_kernel();
+}
 
 /* ---- provided by the backend (coop/backend.c or threads/backend.c) ---- */
 

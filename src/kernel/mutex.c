@@ -5,12 +5,13 @@
 int k_mutex_init(struct k_mutex *mutex)
 {
 	*mutex = (struct k_mutex)Z_MUTEX_INITIALIZER(*mutex);
+	mutex->wait.kernel = z_kernel();
 	return 0;
 }
 
 int k_mutex_lock(struct k_mutex *mutex, k_timeout_t timeout)
 {
-	struct zble_kernel *k = z_kernel();
+	struct zble_kernel *k = z_wq_kernel(&mutex->wait);
 	void *me = z_caller_id(k);
 	uint64_t deadline = z_deadline(k, timeout);
 	z_key_t key = z_lock(k);
@@ -38,7 +39,7 @@ int k_mutex_lock(struct k_mutex *mutex, k_timeout_t timeout)
 
 int k_mutex_unlock(struct k_mutex *mutex)
 {
-	struct zble_kernel *k = z_kernel();
+	struct zble_kernel *k = z_wq_kernel(&mutex->wait);
 	z_key_t key = z_lock(k);
 	int rc = 0;
 

@@ -5,11 +5,12 @@
 void k_queue_init(struct k_queue *queue)
 {
 	*queue = (struct k_queue)Z_QUEUE_INITIALIZER(*queue);
+	queue->wait.kernel = z_kernel();
 }
 
 static void insert(struct k_queue *queue, void *data, bool tail)
 {
-	struct zble_kernel *k = z_kernel();
+	struct zble_kernel *k = z_wq_kernel(&queue->wait);
 	z_key_t key = z_lock(k);
 	if (tail) {
 		sys_slist_append(&queue->data, (sys_snode_t *)data);
@@ -32,7 +33,7 @@ void k_queue_prepend(struct k_queue *queue, void *data)
 
 void *k_queue_get(struct k_queue *queue, k_timeout_t timeout)
 {
-	struct zble_kernel *k = z_kernel();
+	struct zble_kernel *k = z_wq_kernel(&queue->wait);
 	uint64_t deadline = z_deadline(k, timeout);
 	z_key_t key = z_lock(k);
 	void *item = NULL;
@@ -53,7 +54,7 @@ void *k_queue_get(struct k_queue *queue, k_timeout_t timeout)
 
 bool k_queue_remove(struct k_queue *queue, void *data)
 {
-	struct zble_kernel *k = z_kernel();
+	struct zble_kernel *k = z_wq_kernel(&queue->wait);
 	z_key_t key = z_lock(k);
 	bool found = sys_slist_find_and_remove(&queue->data, (sys_snode_t *)data);
 	z_unlock(k, key);
@@ -62,7 +63,7 @@ bool k_queue_remove(struct k_queue *queue, void *data)
 
 int k_queue_is_empty(struct k_queue *queue)
 {
-	struct zble_kernel *k = z_kernel();
+	struct zble_kernel *k = z_wq_kernel(&queue->wait);
 	z_key_t key = z_lock(k);
 	int empty = sys_slist_is_empty(&queue->data);
 	z_unlock(k, key);
@@ -71,7 +72,7 @@ int k_queue_is_empty(struct k_queue *queue)
 
 void *k_queue_peek_head(struct k_queue *queue)
 {
-	struct zble_kernel *k = z_kernel();
+	struct zble_kernel *k = z_wq_kernel(&queue->wait);
 	z_key_t key = z_lock(k);
 	void *item = sys_slist_peek_head(&queue->data);
 	z_unlock(k, key);
@@ -80,7 +81,7 @@ void *k_queue_peek_head(struct k_queue *queue)
 
 void *k_queue_peek_tail(struct k_queue *queue)
 {
-	struct zble_kernel *k = z_kernel();
+	struct zble_kernel *k = z_wq_kernel(&queue->wait);
 	z_key_t key = z_lock(k);
 	void *item = sys_slist_peek_tail(&queue->data);
 	z_unlock(k, key);
@@ -90,7 +91,7 @@ void *k_queue_peek_tail(struct k_queue *queue)
 /* Every current waiter of k_queue_get() returns NULL. */
 void k_queue_cancel_wait(struct k_queue *queue)
 {
-	struct zble_kernel *k = z_kernel();
+	struct zble_kernel *k = z_wq_kernel(&queue->wait);
 	z_key_t key = z_lock(k);
 	queue->cancels++;
 	z_wake_all(k, &queue->wait);

@@ -7,12 +7,13 @@ int k_sem_init(struct k_sem *sem, unsigned int initial_count, unsigned int limit
 		return -EINVAL;
 	}
 	*sem = (struct k_sem)Z_SEM_INITIALIZER(*sem, initial_count, limit);
+	sem->wait.kernel = z_kernel();
 	return 0;
 }
 
 int k_sem_take(struct k_sem *sem, k_timeout_t timeout)
 {
-	struct zble_kernel *k = z_kernel();
+	struct zble_kernel *k = z_wq_kernel(&sem->wait);
 	uint64_t deadline = z_deadline(k, timeout);
 	z_key_t key = z_lock(k);
 	int rc;
@@ -38,7 +39,7 @@ int k_sem_take(struct k_sem *sem, k_timeout_t timeout)
 
 void k_sem_give(struct k_sem *sem)
 {
-	struct zble_kernel *k = z_kernel();
+	struct zble_kernel *k = z_wq_kernel(&sem->wait);
 	z_key_t key = z_lock(k);
 	if (sem->count < sem->limit) {
 		sem->count++;
@@ -49,7 +50,7 @@ void k_sem_give(struct k_sem *sem)
 
 void k_sem_reset(struct k_sem *sem)
 {
-	struct zble_kernel *k = z_kernel();
+	struct zble_kernel *k = z_wq_kernel(&sem->wait);
 	z_key_t key = z_lock(k);
 	sem->count = 0;
 	z_unlock(k, key);

@@ -150,16 +150,24 @@ bool k_work_cancel_sync(struct k_work *work, struct k_work_sync *sync)
 	return was_busy;
 }
 
+/* Lock held. Waits for a queued or running item; true if it was busy. */
+static bool flush_locked(struct zble_kernel *k, struct k_work *work, z_key_t *key)
+{
+	if (!(work->flags & (K_WORK_QUEUED | K_WORK_RUNNING))) {
+		return false;
+	}
+	if (!(work->queue->running == work && z_workq_is_self(work->queue))) {
+		(void)wait_idle_locked(k, work, K_WORK_QUEUED | K_WORK_RUNNING, key);
+	}
+	return true;
+}
+
 bool k_work_flush(struct k_work *work, struct k_work_sync *sync)
 {
 	(void)sync;
 	struct zble_kernel *k = work->queue ? work->queue->kernel : z_kernel();
 	z_key_t key = z_lock(k);
-	bool waited = false;
-	if ((work->flags & (K_WORK_QUEUED | K_WORK_RUNNING)) &&
-	    !(work->queue->running == work && z_workq_is_self(work->queue))) {
-		waited = wait_idle_locked(k, work, K_WORK_QUEUED | K_WORK_RUNNING, &key) == 0;
-	}
+	bool waited = flush_locked(k, work, &key);
 	z_unlock(k, key);
 	return waited;
 }
@@ -340,6 +348,7 @@ bool k_work_cancel_delayable_sync(struct k_work_delayable *dwork, struct k_work_
 
 bool k_work_flush_delayable(struct k_work_delayable *dwork, struct k_work_sync *sync)
 {
+	(void)sync;
 	struct k_work *work = &dwork->work;
 	struct zble_kernel *k = dwork->queue ? dwork->queue->kernel : z_kernel();
 	z_key_t key = z_lock(k);
@@ -349,8 +358,9 @@ bool k_work_flush_delayable(struct k_work_delayable *dwork, struct k_work_sync *
 		work->flags &= ~(uint32_t)K_WORK_DELAYED;
 		(void)submit_locked(dwork->queue, work);
 	}
+	bool waited = flush_locked(k, work, &key);
 	z_unlock(k, key);
-	return k_work_flush(work, sync);
+	return waited;
 }
 
 k_ticks_t k_work_delayable_remaining_get(const struct k_work_delayable *dwork)

@@ -52,8 +52,12 @@ int z_pend(struct zble_kernel *k, _wait_q_t *wq, uint64_t deadline, z_key_t *key
 
 void z_wake_all(struct zble_kernel *k, _wait_q_t *wq)
 {
-	(void)k;
-	(void)wq; /* the single context re-checks after its pump */
+	(void)wq; /* the waiter re-checks after its pump... */
+	if (k) {
+		/* ...but may be asleep in the port when an interrupt handler
+		 * (or another thread) gives: wake the port. */
+		k->port->schedule(k->port_ctx);
+	}
 }
 
 void z_timeouts_changed(struct zble_kernel *k)
