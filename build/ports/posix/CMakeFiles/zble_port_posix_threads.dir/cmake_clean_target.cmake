@@ -1,3 +1,0 @@
-file(REMOVE_RECURSE
-  "libzble_port_posix_threads.a"
-)

@@ -1,2 +1,0 @@
-src/kernel/CMakeFiles/zble_kernel_coop.dir/net_buf.c.o: \
- /work/main/src/kernel/net_buf.c /usr/include/stdc-predef.h

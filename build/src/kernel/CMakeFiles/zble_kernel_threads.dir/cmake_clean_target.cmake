@@ -1,3 +1,0 @@
-file(REMOVE_RECURSE
-  "libzble_kernel_threads.a"
-)

@@ -1,3 +1,0 @@
-file(REMOVE_RECURSE
-  "libktest_threads.a"
-)

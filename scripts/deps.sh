@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the Debian packages zble needs, only when something is missing.
+# Usage: scripts/deps.sh [test]   ("test" adds what the test suite needs)
+set -euo pipefail
+
+need=()
+have_cmd() { command -v "$1" >/dev/null 2>&1; }
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+
+have_cmd cmake || need+=(cmake)
+have_cmd cc || need+=(gcc)
+have_cmd make || need+=(make)
+have_pkg libssl-dev || need+=(libssl-dev)
+if [ "${1:-}" = "test" ]; then
+	have_pkg libcmocka-dev || need+=(libcmocka-dev)
+	have_cmd arm-none-eabi-gcc || need+=(gcc-arm-none-eabi)
+	have_pkg libnewlib-arm-none-eabi || need+=(libnewlib-arm-none-eabi)
+	have_cmd btvirt || need+=(bluez-test-tools)
+	have_cmd btmon || need+=(bluez)
+	have_cmd clang || need+=(clang)
+fi
+
+[ ${#need[@]} -eq 0 ] && exit 0
+echo "deps: installing ${need[*]}"
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Builds and runs every test: a plain build (both kernel backends), an
+# ASan+UBSan build (both), a ThreadSanitizer build (threads backend) and the
+# Cortex-M cross-compile check. Extra arguments go to every ctest run, e.g.
+#   scripts/test.sh -L kernel
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh test
+
+jobs=$(nproc 2>/dev/null || echo 2)
+run() {
+	local dir=$1; shift
+	echo "== $dir: cmake $*"
+	cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=Debug "$@" >/dev/null
+	cmake --build "$dir" -j"$jobs" >/dev/null
+	ctest --test-dir "$dir" --output-on-failure -j"$jobs" "${CTEST_ARGS[@]}"
+}
+CTEST_ARGS=("$@")
+
+run build
+run build-asan -DZBLE_SANITIZE=address,undefined
+TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" run build-tsan -DZBLE_SANITIZE=thread
+echo "== all test builds passed"
