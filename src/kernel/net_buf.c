@@ -469,7 +469,7 @@ void net_buf_destroy(struct net_buf *buf)
 	sys_slist_prepend(&pool->free, &buf->node);
 	pool->stats.free++;
 	if (k) {
-		(void)0;
+		z_wake_all(k, &pool->wait);
 	}
 	z_unlock(k, key);
 }
