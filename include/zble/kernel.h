@@ -35,6 +35,7 @@ struct zble_kernel {
 	struct k_work_q sysq; /* the target of k_work_submit() */
 	uint64_t epoch_us;    /* clock value at init: uptime starts at 0 */
 	struct zble_kernel_stats stats;
+	void *bt_host; /* the Bluetooth host running on this instance, if any */
 	bool initialized;
 #if defined(ZBLE_KERNEL_THREADS)
 	struct zble_os_mutex lock;
@@ -55,6 +56,11 @@ struct zble_kernel {
 int zble_kernel_init(struct zble_kernel *k, const struct zble_port *port, void *port_ctx);
 /* Cancels timers, stops queues (threads: joins the threads). */
 void zble_kernel_deinit(struct zble_kernel *k);
+
+/* False where a blocking call would be refused (coop: inside a callback) or
+ * could deadlock (threads: on one of the instance's own queue or timer
+ * threads, which must keep running for the wait to end). */
+bool zble_kernel_may_block(struct zble_kernel *k);
 
 /* Microseconds since zble_kernel_init(), on the instance's clock. */
 uint64_t zble_kernel_now_us(struct zble_kernel *k);

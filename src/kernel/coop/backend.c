@@ -116,3 +116,8 @@ void k_yield(void)
 		(void)zble_kernel_process(k);
 	}
 }
+
+bool zble_kernel_may_block(struct zble_kernel *k)
+{
+	return k && k->callback_depth == 0 && !k->processing;
+}

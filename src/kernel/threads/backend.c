@@ -103,6 +103,26 @@ void k_yield(void)
 	k_sleep(K_USEC(1));
 }
 
+bool zble_kernel_may_block(struct zble_kernel *k)
+{
+	if (!k) {
+		return false;
+	}
+	void *me = zble_os_thread_self();
+	if (me == (void *)&k->timer_thread) {
+		return false;
+	}
+	bool ok = true;
+	z_key_t key = z_lock(k);
+	for (sys_snode_t *n = sys_slist_peek_head(&k->queues); n; n = n->next) {
+		if (me == (void *)&CONTAINER_OF(n, struct k_work_q, qnode)->thread) {
+			ok = false;
+		}
+	}
+	z_unlock(k, key);
+	return ok;
+}
+
 static void workq_thread(void *arg)
 {
 	struct k_work_q *q = arg;

@@ -1,0 +1,180 @@
+/* A zble host instance: all state of one Bluetooth host (P2). It runs on
+ * one kernel instance and one HCI driver; the Zephyr-style bt_* calls act on
+ * the host bound to the current kernel.
+ *
+ *   static struct zble_host host;
+ *   zble_host_init(&host, &kernel, &driver.drv);
+ *   bt_enable(NULL);                                                       */
+#ifndef ZBLE_HOST_H
+#define ZBLE_HOST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <zephyr/bluetooth/bluetooth.h>
+#include <zephyr/bluetooth/conn.h>
+#include <zephyr/kernel.h>
+#include <zephyr/net_buf.h>
+
+#include "zble/hci_driver.h"
+#include "zble/kernel.h"
+
+#ifndef CONFIG_BT_MAX_CONN
+#define CONFIG_BT_MAX_CONN 4
+#endif
+#ifndef CONFIG_BT_BUF_CMD_TX_COUNT
+#define CONFIG_BT_BUF_CMD_TX_COUNT 8
+#endif
+#ifndef CONFIG_BT_BUF_EVT_RX_COUNT
+#define CONFIG_BT_BUF_EVT_RX_COUNT 16
+#endif
+#ifndef CONFIG_BT_BUF_EVT_DISCARDABLE_COUNT
+#define CONFIG_BT_BUF_EVT_DISCARDABLE_COUNT 16
+#endif
+#ifndef CONFIG_BT_BUF_ACL_RX_COUNT
+#define CONFIG_BT_BUF_ACL_RX_COUNT 8
+#endif
+#ifndef CONFIG_BT_BUF_ACL_RX_SIZE
+#define CONFIG_BT_BUF_ACL_RX_SIZE 251
+#endif
+#ifndef CONFIG_BT_DEVICE_NAME_MAX
+#define CONFIG_BT_DEVICE_NAME_MAX 28
+#endif
+#ifndef CONFIG_BT_DEVICE_NAME
+#define CONFIG_BT_DEVICE_NAME "zble"
+#endif
+
+/* H4 type byte + header + payload. */
+#define ZBLE_CMD_BUF_SIZE (1 + 3 + 255)
+#define ZBLE_EVT_BUF_SIZE (1 + 2 + 255)
+#define ZBLE_ACL_RX_BUF_SIZE (1 + 4 + CONFIG_BT_BUF_ACL_RX_SIZE + 4)
+#define ZBLE_HCI_CMD_TIMEOUT_MS 10000
+
+struct zble_host;
+struct net_buf;
+
+/* Completion of one HCI command, run in the host context. status is the HCI
+ * status (0xff: the controller never answered); rp/rp_len the return
+ * parameters after the status byte (Command Complete) or NULL. */
+typedef void (*zble_hci_done_t)(struct zble_host *host, uint8_t status, const uint8_t *rp, size_t rp_len,
+				void *arg);
+
+/* A caller waiting for a group of commands. */
+struct zble_sync {
+	struct k_sem sem;
+	int err;
+	uint8_t pending;
+};
+
+struct zble_cmd_meta {
+	uint16_t opcode;
+	zble_hci_done_t done;
+	void *arg;
+	struct zble_sync *sync;
+};
+
+struct bt_conn {
+	struct zble_host *host;
+	atomic_t ref;
+	enum bt_conn_state state;
+	uint16_t handle;
+	uint8_t role;
+	uint8_t id;
+	bt_addr_le_t local;
+	bt_addr_le_t dst;
+	uint16_t interval, latency, timeout;
+	uint8_t pending_err; /* reported when a cancelled create completes */
+	struct k_work_delayable create_timeout;
+};
+
+struct zble_host_stats {
+	uint32_t rx_events, rx_acl, tx_cmds;
+	uint32_t rx_discarded;       /* discardable events dropped: pool empty */
+	uint32_t rx_dropped;         /* essential packets dropped: pool empty (a sizing bug) */
+	uint32_t malformed;          /* events or ACL too short or inconsistent */
+	uint32_t unknown_events;
+	uint32_t unexpected_cmd_rsp; /* completions for commands not sent */
+	uint32_t cmd_timeouts;
+	uint32_t async_errors;       /* failures of calls made from callbacks */
+	uint32_t hw_errors;
+	uint32_t acl_dropped;        /* no L2CAP yet in this version */
+};
+
+typedef void (*zble_monitor_t)(void *ctx, bool received, const uint8_t *pkt, size_t len);
+
+struct zble_host {
+	struct zble_kernel *kernel;
+	struct zble_hci_driver *driver;
+	struct k_work_q wq; /* all host logic runs here */
+	struct k_mutex lock;
+
+	NET_BUF_POOL_STORAGE(CONFIG_BT_BUF_CMD_TX_COUNT, ZBLE_CMD_BUF_SIZE, sizeof(struct zble_cmd_meta)) cmd_mem;
+	NET_BUF_POOL_STORAGE(CONFIG_BT_BUF_EVT_RX_COUNT, ZBLE_EVT_BUF_SIZE, 0) evt_mem;
+	NET_BUF_POOL_STORAGE(CONFIG_BT_BUF_EVT_DISCARDABLE_COUNT, ZBLE_EVT_BUF_SIZE, 0) disc_mem;
+	NET_BUF_POOL_STORAGE(CONFIG_BT_BUF_ACL_RX_COUNT, ZBLE_ACL_RX_BUF_SIZE, 0) acl_mem;
+	struct net_buf_pool cmd_pool, evt_pool, disc_pool, acl_pool;
+
+	struct k_fifo rx_queue;
+	struct k_work rx_work;
+	struct k_fifo cmd_queue;
+	struct k_work tx_work;
+	struct net_buf *sent_cmd; /* awaiting Command Complete/Status */
+	uint8_t ncmd;             /* command credits (at most one in flight) */
+	struct k_work_delayable cmd_timeout;
+
+	/* bring-up */
+	struct k_work init_work;
+	uint8_t init_step;
+	bool enabling, ready, opened;
+	int init_err;
+	bt_ready_cb_t ready_cb;
+	struct zble_sync *enable_sync;
+
+	/* what the controller said */
+	uint8_t hci_version;
+	uint16_t manufacturer;
+	uint8_t commands[64];
+	uint8_t features[8];
+	uint8_t le_features[8];
+	uint16_t acl_mtu;
+	uint16_t acl_pkts;
+	uint8_t rand[8];
+	bt_addr_le_t id_addr;
+	char name[CONFIG_BT_DEVICE_NAME_MAX + 1];
+
+	struct {
+		bool enabled;
+		bool connectable;
+	} adv;
+	struct {
+		bool enabled;
+		bt_le_scan_cb_t *cb;
+		sys_slist_t listeners;
+	} scan;
+
+	sys_slist_t conn_cbs;
+	struct bt_conn conns[CONFIG_BT_MAX_CONN];
+	uint16_t early_disconnects[CONFIG_BT_MAX_CONN]; /* 0xffff: none */
+	uint8_t early_reasons[CONFIG_BT_MAX_CONN];
+
+	zble_monitor_t monitor;
+	void *monitor_ctx;
+	struct zble_host_stats stats;
+};
+
+/* Binds host to kernel k (which must be current) and driver; does not talk
+ * to the controller yet (bt_enable does). 0 or -EINVAL. */
+int zble_host_init(struct zble_host *host, struct zble_kernel *k, struct zble_hci_driver *driver);
+void zble_host_deinit(struct zble_host *host);
+/* Every HCI packet, both ways, with its H4 type byte (btsnoop capture). */
+void zble_host_set_monitor(struct zble_host *host, zble_monitor_t fn, void *ctx);
+/* The host of the current kernel, or NULL. */
+struct zble_host *zble_host_current(void);
+
+/* Queues an HCI command; done (may be NULL) runs in the host context. */
+int zble_hci_cmd_send(struct zble_host *host, uint16_t opcode, const void *params, uint8_t len, zble_hci_done_t done,
+		      void *arg, struct zble_sync *sync);
+/* Map an HCI status to a negative errno (0 stays 0). */
+int zble_hci_err_to_errno(uint8_t status);
+
+#endif

@@ -1,0 +1,114 @@
+/* Connections (Zephyr's bluetooth/conn.h subset). A struct bt_conn lives in
+ * the host context's fixed pool (CONFIG_BT_MAX_CONN) and is reference
+ * counted; callbacks get a borrowed reference. */
+#ifndef ZEPHYR_BLUETOOTH_CONN_H
+#define ZEPHYR_BLUETOOTH_CONN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <zephyr/bluetooth/bluetooth.h>
+#include <zephyr/bluetooth/hci.h>
+#include <zephyr/sys/slist.h>
+
+struct bt_conn;
+
+struct bt_le_conn_param {
+	uint16_t interval_min; /* 1.25 ms units */
+	uint16_t interval_max;
+	uint16_t latency;
+	uint16_t timeout; /* 10 ms units */
+};
+
+#define BT_LE_CONN_PARAM_INIT(i_min, i_max, lat, to) { .interval_min = (i_min), .interval_max = (i_max), .latency = (lat), .timeout = (to) }
+#define BT_LE_CONN_PARAM(i_min, i_max, lat, to) ((struct bt_le_conn_param[]){ BT_LE_CONN_PARAM_INIT(i_min, i_max, lat, to) })
+#define BT_LE_CONN_PARAM_DEFAULT BT_LE_CONN_PARAM(BT_GAP_INIT_CONN_INT_MIN, BT_GAP_INIT_CONN_INT_MAX, 0, 400)
+
+enum {
+	BT_CONN_LE_OPT_NONE = 0,
+	BT_CONN_LE_OPT_CODED = BIT(0),
+	BT_CONN_LE_OPT_NO_1M = BIT(1),
+};
+
+struct bt_conn_le_create_param {
+	uint32_t options;
+	uint16_t interval; /* scan interval while initiating, 0.625 ms units */
+	uint16_t window;
+	uint16_t interval_coded;
+	uint16_t window_coded;
+	uint16_t timeout; /* 10 ms units; 0: CONFIG_BT_CREATE_CONN_TIMEOUT */
+};
+
+#ifndef CONFIG_BT_CREATE_CONN_TIMEOUT
+#define CONFIG_BT_CREATE_CONN_TIMEOUT 3 /* seconds */
+#endif
+
+#define BT_CONN_LE_CREATE_PARAM_INIT(_options, _interval, _window) \
+	{ .options = (_options), .interval = (_interval), .window = (_window), .timeout = 0 }
+#define BT_CONN_LE_CREATE_PARAM(_options, _interval, _window) \
+	((struct bt_conn_le_create_param[]){ BT_CONN_LE_CREATE_PARAM_INIT(_options, _interval, _window) })
+#define BT_CONN_LE_CREATE_CONN BT_CONN_LE_CREATE_PARAM(BT_CONN_LE_OPT_NONE, BT_GAP_SCAN_FAST_INTERVAL, BT_GAP_SCAN_FAST_INTERVAL)
+
+enum bt_conn_type {
+	BT_CONN_TYPE_LE = BIT(0),
+	BT_CONN_TYPE_ALL = BT_CONN_TYPE_LE,
+};
+
+enum bt_conn_role {
+	BT_CONN_ROLE_CENTRAL = 0,
+	BT_CONN_ROLE_PERIPHERAL = 1,
+};
+
+enum bt_conn_state {
+	BT_CONN_STATE_DISCONNECTED,
+	BT_CONN_STATE_CONNECTING,
+	BT_CONN_STATE_CONNECTED,
+	BT_CONN_STATE_DISCONNECTING,
+};
+
+struct bt_conn_le_info {
+	const bt_addr_le_t *src;
+	const bt_addr_le_t *dst;
+	const bt_addr_le_t *local;
+	const bt_addr_le_t *remote;
+	uint16_t interval;
+	uint16_t latency;
+	uint16_t timeout;
+};
+
+struct bt_conn_info {
+	enum bt_conn_type type;
+	uint8_t role;
+	uint8_t id;
+	struct bt_conn_le_info le;
+	enum bt_conn_state state;
+};
+
+struct bt_conn_cb {
+	/* err is an HCI error code (0 = connected). */
+	void (*connected)(struct bt_conn *conn, uint8_t err);
+	void (*disconnected)(struct bt_conn *conn, uint8_t reason);
+	bool (*le_param_req)(struct bt_conn *conn, struct bt_le_conn_param *param);
+	void (*le_param_updated)(struct bt_conn *conn, uint16_t interval, uint16_t latency, uint16_t timeout);
+	sys_snode_t _node;
+};
+
+struct bt_conn *bt_conn_ref(struct bt_conn *conn);
+void bt_conn_unref(struct bt_conn *conn);
+int bt_conn_cb_register(struct bt_conn_cb *cb);
+int bt_conn_cb_unregister(struct bt_conn_cb *cb);
+/* Starts a connection; *conn gets a reference. The outcome arrives in the
+ * connected callback (err != 0 on failure, timeout or cancel). */
+int bt_conn_le_create(const bt_addr_le_t *peer, const struct bt_conn_le_create_param *create_param,
+		      const struct bt_le_conn_param *conn_param, struct bt_conn **conn);
+/* Disconnects, or cancels a connection being created. */
+int bt_conn_disconnect(struct bt_conn *conn, uint8_t reason);
+int bt_conn_get_info(const struct bt_conn *conn, struct bt_conn_info *info);
+const bt_addr_le_t *bt_conn_get_dst(const struct bt_conn *conn);
+uint8_t bt_conn_index(const struct bt_conn *conn);
+int bt_conn_le_param_update(struct bt_conn *conn, const struct bt_le_conn_param *param);
+void bt_conn_foreach(enum bt_conn_type type, void (*func)(struct bt_conn *conn, void *data), void *data);
+/* A new reference to the connection with that peer, or NULL. */
+struct bt_conn *bt_conn_lookup_addr_le(uint8_t id, const bt_addr_le_t *peer);
+
+#endif

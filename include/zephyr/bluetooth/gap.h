@@ -1,0 +1,62 @@
+/* GAP constants (Zephyr's bluetooth/gap.h subset). */
+#ifndef ZEPHYR_BLUETOOTH_GAP_H
+#define ZEPHYR_BLUETOOTH_GAP_H
+
+/* Advertising data types. */
+#define BT_DATA_FLAGS 0x01
+#define BT_DATA_UUID16_SOME 0x02
+#define BT_DATA_UUID16_ALL 0x03
+#define BT_DATA_UUID32_SOME 0x04
+#define BT_DATA_UUID32_ALL 0x05
+#define BT_DATA_UUID128_SOME 0x06
+#define BT_DATA_UUID128_ALL 0x07
+#define BT_DATA_NAME_SHORTENED 0x08
+#define BT_DATA_NAME_COMPLETE 0x09
+#define BT_DATA_TX_POWER 0x0a
+#define BT_DATA_SVC_DATA16 0x16
+#define BT_DATA_GAP_APPEARANCE 0x19
+#define BT_DATA_MANUFACTURER_DATA 0xff
+
+#define BT_LE_AD_LIMITED 0x01
+#define BT_LE_AD_GENERAL 0x02
+#define BT_LE_AD_NO_BREDR 0x04
+
+/* Advertising PDU types as reported to scanners. */
+#define BT_GAP_ADV_TYPE_ADV_IND 0x00
+#define BT_GAP_ADV_TYPE_ADV_DIRECT_IND 0x01
+#define BT_GAP_ADV_TYPE_ADV_SCAN_IND 0x02
+#define BT_GAP_ADV_TYPE_ADV_NONCONN_IND 0x03
+#define BT_GAP_ADV_TYPE_SCAN_RSP 0x04
+#define BT_GAP_ADV_TYPE_EXT_ADV 0x05
+
+#define BT_GAP_ADV_PROP_CONNECTABLE 0x01
+#define BT_GAP_ADV_PROP_SCANNABLE 0x02
+#define BT_GAP_ADV_PROP_DIRECTED 0x04
+#define BT_GAP_ADV_PROP_SCAN_RESPONSE 0x08
+#define BT_GAP_ADV_PROP_EXT_ADV 0x10
+
+#define BT_GAP_SCAN_TYPE_PASSIVE 0x00
+#define BT_GAP_SCAN_TYPE_ACTIVE 0x01
+
+/* Units: advertising 0.625 ms, scan 0.625 ms, connection interval 1.25 ms,
+ * supervision timeout 10 ms. */
+#define BT_GAP_ADV_FAST_INT_MIN_1 0x0030
+#define BT_GAP_ADV_FAST_INT_MAX_1 0x0060
+#define BT_GAP_ADV_FAST_INT_MIN_2 0x00a0
+#define BT_GAP_ADV_FAST_INT_MAX_2 0x00f0
+#define BT_GAP_ADV_SLOW_INT_MIN 0x0640
+#define BT_GAP_ADV_SLOW_INT_MAX 0x0780
+#define BT_GAP_SCAN_FAST_INTERVAL 0x0060
+#define BT_GAP_SCAN_FAST_WINDOW 0x0030
+#define BT_GAP_INIT_CONN_INT_MIN 0x0018
+#define BT_GAP_INIT_CONN_INT_MAX 0x0028
+
+#define BT_GAP_LE_PHY_NONE 0
+#define BT_GAP_LE_PHY_1M 1
+#define BT_GAP_LE_PHY_2M 2
+#define BT_GAP_LE_PHY_CODED 3
+
+#define BT_GAP_RSSI_INVALID 127
+#define BT_GAP_TX_POWER_INVALID 127
+
+#endif

@@ -1,0 +1,662 @@
+/* Connections: the fixed pool of struct bt_conn, both LE connection complete
+ * forms normalised into one path, peripheral connections matched to the
+ * advertiser (never to a pending outgoing connection), create with cancel
+ * and timeout, disconnect, parameter updates. */
+#include <string.h>
+
+#include <zephyr/bluetooth/hci.h>
+#include <zephyr/sys/byteorder.h>
+
+#include "host_internal.h"
+
+#define NO_HANDLE 0xffff
+
+/* One form for the legacy and the enhanced (v1/v2) events. */
+struct conn_complete {
+	uint8_t status;
+	uint16_t handle;
+	uint8_t role;
+	bt_addr_le_t peer;
+	uint16_t interval, latency, timeout;
+};
+
+static void create_timeout_handler(struct k_work *work);
+
+void zble_conn_setup(struct zble_host *host)
+{
+	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
+		struct bt_conn *c = &host->conns[i];
+		c->host = host;
+		c->state = BT_CONN_STATE_DISCONNECTED;
+		c->handle = NO_HANDLE;
+		k_work_init_delayable(&c->create_timeout, create_timeout_handler);
+		host->early_disconnects[i] = NO_HANDLE;
+	}
+}
+
+static struct bt_conn *conn_alloc(struct zble_host *host)
+{
+	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
+		struct bt_conn *c = &host->conns[i];
+		/* Free when no one holds a reference. */
+		if (atomic_cas(&c->ref, 0, 1)) {
+			c->state = BT_CONN_STATE_DISCONNECTED;
+			c->handle = NO_HANDLE;
+			c->pending_err = 0;
+			c->id = BT_ID_DEFAULT;
+			bt_addr_le_copy(&c->local, &host->id_addr);
+			return c;
+		}
+	}
+	return NULL;
+}
+
+struct bt_conn *bt_conn_ref(struct bt_conn *conn)
+{
+	if (!conn) {
+		return NULL;
+	}
+	atomic_val_t old;
+	do {
+		old = atomic_get(&conn->ref);
+		if (old == 0) {
+			return NULL; /* freed: no resurrection */
+		}
+	} while (!atomic_cas(&conn->ref, old, old + 1));
+	return conn;
+}
+
+void bt_conn_unref(struct bt_conn *conn)
+{
+	if (!conn) {
+		return;
+	}
+	atomic_val_t old;
+	do {
+		old = atomic_get(&conn->ref);
+		if (old == 0) {
+			return; /* an unbalanced unref must not wrap around */
+		}
+	} while (!atomic_cas(&conn->ref, old, old - 1));
+}
+
+static struct bt_conn *conn_by_handle(struct zble_host *host, uint16_t handle)
+{
+	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
+		struct bt_conn *c = &host->conns[i];
+		if (atomic_get(&c->ref) && c->handle == handle &&
+		    (c->state == BT_CONN_STATE_CONNECTED || c->state == BT_CONN_STATE_DISCONNECTING)) {
+			return c;
+		}
+	}
+	return NULL;
+}
+
+static struct bt_conn *conn_initiating(struct zble_host *host)
+{
+	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
+		struct bt_conn *c = &host->conns[i];
+		if (atomic_get(&c->ref) && c->state == BT_CONN_STATE_CONNECTING) {
+			return c;
+		}
+	}
+	return NULL;
+}
+
+static void notify_connected(struct zble_host *host, struct bt_conn *conn, uint8_t err)
+{
+	SYS_SLIST_FOR_EACH_NODE_SAFE(&host->conn_cbs, n, s) {
+		struct bt_conn_cb *cb = CONTAINER_OF(n, struct bt_conn_cb, _node);
+		if (cb->connected) {
+			cb->connected(conn, err);
+		}
+	}
+}
+
+static void notify_disconnected(struct zble_host *host, struct bt_conn *conn, uint8_t reason)
+{
+	SYS_SLIST_FOR_EACH_NODE_SAFE(&host->conn_cbs, n, s) {
+		struct bt_conn_cb *cb = CONTAINER_OF(n, struct bt_conn_cb, _node);
+		if (cb->disconnected) {
+			cb->disconnected(conn, reason);
+		}
+	}
+}
+
+/* The host's own reference ends with the link. */
+static void conn_gone(struct bt_conn *conn)
+{
+	conn->state = BT_CONN_STATE_DISCONNECTED;
+	conn->handle = NO_HANDLE;
+	bt_conn_unref(conn);
+}
+
+static void conn_disconnected(struct zble_host *host, struct bt_conn *conn, uint8_t reason)
+{
+	conn->state = BT_CONN_STATE_DISCONNECTED;
+	/* Keep the object alive through the callbacks. */
+	bt_conn_ref(conn);
+	notify_disconnected(host, conn, reason);
+	conn_gone(conn);
+	bt_conn_unref(conn);
+}
+
+static void disconnect_done(struct zble_host *host, uint8_t status, const uint8_t *rp, size_t len, void *arg)
+{
+	(void)rp;
+	(void)len;
+	struct bt_conn *conn = arg;
+	if (status && conn->state == BT_CONN_STATE_DISCONNECTING) {
+		conn->state = BT_CONN_STATE_CONNECTED;
+		host->stats.async_errors++;
+	}
+}
+
+static void send_disconnect(struct zble_host *host, uint16_t handle, uint8_t reason, struct bt_conn *conn,
+			    struct zble_sync *sync)
+{
+	uint8_t cp[3];
+	sys_put_le16(handle, cp);
+	cp[2] = reason;
+	(void)zble_hci_cmd_send(host, BT_HCI_OP_DISCONNECT, cp, sizeof(cp), conn ? disconnect_done : NULL, conn, sync);
+}
+
+static void on_conn_complete(struct zble_host *host, const struct conn_complete *cc)
+{
+	struct bt_conn *conn;
+
+	if (cc->role == BT_HCI_ROLE_PERIPHERAL) {
+		/* Legacy advertising ends with a connection or a directed timeout. */
+		host->adv.enabled = false;
+		if (cc->status) {
+			return;
+		}
+		/* The advertiser produced it: a new object, matched by role. */
+		conn = conn_alloc(host);
+		if (!conn) {
+			send_disconnect(host, cc->handle, BT_HCI_ERR_REMOTE_LOW_RESOURCES, NULL, NULL);
+			return;
+		}
+		conn->role = BT_CONN_ROLE_PERIPHERAL;
+	} else {
+		conn = conn_initiating(host);
+		if (!conn) {
+			if (!cc->status) {
+				/* Nobody asked for it (e.g. cancelled too late). */
+				send_disconnect(host, cc->handle, BT_HCI_ERR_REMOTE_USER_TERM_CONN, NULL, NULL);
+			}
+			return;
+		}
+		k_work_cancel_delayable(&conn->create_timeout);
+		if (cc->status) {
+			uint8_t err = conn->pending_err ? conn->pending_err : cc->status;
+			notify_connected(host, conn, err);
+			conn_gone(conn);
+			return;
+		}
+	}
+
+	conn->handle = cc->handle;
+	bt_addr_le_copy(&conn->dst, &cc->peer);
+	conn->interval = cc->interval;
+	conn->latency = cc->latency;
+	conn->timeout = cc->timeout;
+	conn->state = BT_CONN_STATE_CONNECTED;
+	notify_connected(host, conn, 0);
+
+	/* A Disconnection Complete that overtook this event. */
+	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
+		if (host->early_disconnects[i] == cc->handle) {
+			host->early_disconnects[i] = NO_HANDLE;
+			conn_disconnected(host, conn, host->early_reasons[i]);
+			break;
+		}
+	}
+}
+
+static void evt_le_conn_complete(struct zble_host *host, const uint8_t *p, size_t len, bool enhanced)
+{
+	/* Legacy: 18 bytes; enhanced: 30 (v1) or 33 (v2). */
+	if (len < (enhanced ? 30u : 18u)) {
+		host->stats.malformed++;
+		return;
+	}
+	struct conn_complete cc = {
+		.status = p[0],
+		.handle = sys_get_le16(p + 1) & 0x0fff,
+		.role = p[3],
+	};
+	cc.peer.type = p[4];
+	memcpy(cc.peer.a.val, p + 5, 6);
+	const uint8_t *t = p + (enhanced ? 23 : 11);
+	cc.interval = sys_get_le16(t);
+	cc.latency = sys_get_le16(t + 2);
+	cc.timeout = sys_get_le16(t + 4);
+	/* Some controllers report identity types in the legacy event. */
+	if (!enhanced && cc.peer.type > BT_ADDR_LE_RANDOM) {
+		cc.peer.type &= 0x01;
+	}
+	if (cc.role > BT_HCI_ROLE_PERIPHERAL) {
+		host->stats.malformed++;
+		return;
+	}
+	on_conn_complete(host, &cc);
+}
+
+void zble_conn_evt_disconnect_complete(struct zble_host *host, const uint8_t *p, size_t len)
+{
+	if (len < 4) {
+		host->stats.malformed++;
+		return;
+	}
+	if (p[0]) {
+		return; /* the Disconnect command failed; the link stays */
+	}
+	uint16_t handle = sys_get_le16(p + 1) & 0x0fff;
+	struct bt_conn *conn = conn_by_handle(host, handle);
+	if (!conn) {
+		/* Possibly ahead of its connection complete: remember it. */
+		for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
+			if (host->early_disconnects[i] == NO_HANDLE) {
+				host->early_disconnects[i] = handle;
+				host->early_reasons[i] = p[3];
+				break;
+			}
+		}
+		return;
+	}
+	conn_disconnected(host, conn, p[3]);
+}
+
+static void evt_conn_update_complete(struct zble_host *host, const uint8_t *p, size_t len)
+{
+	if (len < 9) {
+		host->stats.malformed++;
+		return;
+	}
+	struct bt_conn *conn = conn_by_handle(host, sys_get_le16(p + 1) & 0x0fff);
+	if (!conn || p[0]) {
+		return;
+	}
+	conn->interval = sys_get_le16(p + 3);
+	conn->latency = sys_get_le16(p + 5);
+	conn->timeout = sys_get_le16(p + 7);
+	SYS_SLIST_FOR_EACH_NODE_SAFE(&host->conn_cbs, n, s) {
+		struct bt_conn_cb *cb = CONTAINER_OF(n, struct bt_conn_cb, _node);
+		if (cb->le_param_updated) {
+			cb->le_param_updated(conn, conn->interval, conn->latency, conn->timeout);
+		}
+	}
+}
+
+static bool param_valid(const struct bt_le_conn_param *p)
+{
+	return p->interval_min >= 6 && p->interval_max <= 3200 && p->interval_min <= p->interval_max &&
+	       p->latency <= 499 && p->timeout >= 10 && p->timeout <= 3200 &&
+	       /* the supervision timeout must outlast the effective interval */
+	       (uint32_t)p->timeout * 4 > (1u + p->latency) * p->interval_max;
+}
+
+/* The peer asks for new parameters: the application may refuse. */
+static void evt_conn_param_req(struct zble_host *host, const uint8_t *p, size_t len)
+{
+	if (len < 10) {
+		host->stats.malformed++;
+		return;
+	}
+	uint16_t handle = sys_get_le16(p) & 0x0fff;
+	struct bt_le_conn_param param = { sys_get_le16(p + 2), sys_get_le16(p + 4), sys_get_le16(p + 6),
+					  sys_get_le16(p + 8) };
+	struct bt_conn *conn = conn_by_handle(host, handle);
+	bool accept = conn && param_valid(&param);
+	SYS_SLIST_FOR_EACH_NODE_SAFE(&host->conn_cbs, n, s) {
+		struct bt_conn_cb *cb = CONTAINER_OF(n, struct bt_conn_cb, _node);
+		if (accept && cb->le_param_req && !cb->le_param_req(conn, &param)) {
+			accept = false;
+		}
+	}
+	if (accept) {
+		uint8_t cp[14];
+		sys_put_le16(handle, cp);
+		sys_put_le16(param.interval_min, cp + 2);
+		sys_put_le16(param.interval_max, cp + 4);
+		sys_put_le16(param.latency, cp + 6);
+		sys_put_le16(param.timeout, cp + 8);
+		sys_put_le16(0, cp + 10);
+		sys_put_le16(0, cp + 12);
+		(void)zble_hci_cmd_send(host, BT_HCI_OP_LE_CONN_PARAM_REQ_REPLY, cp, sizeof(cp), NULL, NULL, NULL);
+	} else {
+		uint8_t cp[3];
+		sys_put_le16(handle, cp);
+		cp[2] = BT_HCI_ERR_UNACCEPT_CONN_PARAM;
+		(void)zble_hci_cmd_send(host, BT_HCI_OP_LE_CONN_PARAM_REQ_NEG_REPLY, cp, sizeof(cp), NULL, NULL, NULL);
+	}
+}
+
+void zble_le_meta_event(struct zble_host *host, uint8_t subevent, const uint8_t *p, size_t len)
+{
+	switch (subevent) {
+	case BT_HCI_EVT_LE_CONN_COMPLETE:
+		evt_le_conn_complete(host, p, len, false);
+		break;
+	case BT_HCI_EVT_LE_ENH_CONN_COMPLETE:
+	case BT_HCI_EVT_LE_ENH_CONN_COMPLETE_V2:
+		evt_le_conn_complete(host, p, len, true);
+		break;
+	case BT_HCI_EVT_LE_ADVERTISING_REPORT:
+		zble_scan_evt_adv_report(host, p, len);
+		break;
+	case BT_HCI_EVT_LE_CONN_UPDATE_COMPLETE:
+		evt_conn_update_complete(host, p, len);
+		break;
+	case BT_HCI_EVT_LE_CONN_PARAM_REQ:
+		evt_conn_param_req(host, p, len);
+		break;
+	case BT_HCI_EVT_LE_REMOTE_FEAT_COMPLETE:
+	case BT_HCI_EVT_LE_DATA_LEN_CHANGE:
+	case BT_HCI_EVT_LE_PHY_UPDATE_COMPLETE:
+	case BT_HCI_EVT_LE_LTK_REQUEST:
+	case BT_HCI_EVT_LE_DIRECT_ADV_REPORT:
+	case BT_HCI_EVT_LE_EXT_ADVERTISING_REPORT:
+	case BT_HCI_EVT_LE_ADV_SET_TERMINATED:
+		break;
+	default:
+		host->stats.unknown_events++;
+		break;
+	}
+}
+
+/* ---- creating connections ---- */
+
+static void create_cancel_done(struct zble_host *host, uint8_t status, const uint8_t *rp, size_t len, void *arg)
+{
+	(void)rp;
+	(void)len;
+	struct bt_conn *conn = arg;
+	/* Nothing to cancel any more: the connection complete is on its way
+	 * (or came) and settles the object. */
+	if (status && conn->state == BT_CONN_STATE_CONNECTING) {
+		host->stats.async_errors++;
+	}
+}
+
+static void create_cancel(struct zble_host *host, struct bt_conn *conn, uint8_t err, struct zble_sync *sync)
+{
+	conn->pending_err = err;
+	(void)zble_hci_cmd_send(host, BT_HCI_OP_LE_CREATE_CONN_CANCEL, NULL, 0, create_cancel_done, conn, sync);
+}
+
+static void create_timeout_handler(struct k_work *work)
+{
+	struct bt_conn *conn = CONTAINER_OF(k_work_delayable_from_work(work), struct bt_conn, create_timeout);
+	struct zble_host *host = conn->host;
+	k_mutex_lock(&host->lock, K_FOREVER);
+	if (conn->state == BT_CONN_STATE_CONNECTING && !conn->pending_err) {
+		/* Reported as the cancel's connection complete arrives. */
+		create_cancel(host, conn, BT_HCI_ERR_UNKNOWN_CONN_ID, NULL);
+	}
+	k_mutex_unlock(&host->lock);
+}
+
+static void create_done(struct zble_host *host, uint8_t status, const uint8_t *rp, size_t len, void *arg)
+{
+	(void)rp;
+	(void)len;
+	struct bt_conn *conn = arg;
+	if (status && conn->state == BT_CONN_STATE_CONNECTING) {
+		/* Refused at once: the outcome still reaches the callback. */
+		k_work_cancel_delayable(&conn->create_timeout);
+		notify_connected(host, conn, status);
+		conn_gone(conn);
+	}
+}
+
+int bt_conn_le_create(const bt_addr_le_t *peer, const struct bt_conn_le_create_param *create_param,
+		      const struct bt_le_conn_param *conn_param, struct bt_conn **ret_conn)
+{
+	if (!peer || !create_param || !conn_param || !ret_conn || !param_valid(conn_param) ||
+	    peer->type > BT_ADDR_LE_RANDOM || create_param->window > create_param->interval ||
+	    create_param->interval < 4) {
+		return -EINVAL;
+	}
+	struct zble_host *host = zble_api_enter();
+	if (!host) {
+		return -ENODEV;
+	}
+	int err = 0;
+	if (!host->ready) {
+		err = -EAGAIN;
+	} else if (conn_initiating(host)) {
+		err = -EALREADY;
+	} else {
+		struct bt_conn *existing = bt_conn_lookup_addr_le(BT_ID_DEFAULT, peer);
+		if (existing) {
+			bt_conn_unref(existing);
+			err = -EINVAL;
+		}
+	}
+	struct bt_conn *conn = err ? NULL : conn_alloc(host);
+	if (!err && !conn) {
+		err = -ENOMEM;
+	}
+	if (err) {
+		zble_api_exit(host);
+		return err;
+	}
+	conn->role = BT_CONN_ROLE_CENTRAL;
+	conn->state = BT_CONN_STATE_CONNECTING;
+	bt_addr_le_copy(&conn->dst, peer);
+
+	uint8_t cp[25];
+	sys_put_le16(create_param->interval, cp);
+	sys_put_le16(create_param->window, cp + 2);
+	cp[4] = 0; /* no filter accept list */
+	cp[5] = peer->type;
+	memcpy(cp + 6, peer->a.val, 6);
+	cp[12] = host->id_addr.type;
+	sys_put_le16(conn_param->interval_min, cp + 13);
+	sys_put_le16(conn_param->interval_max, cp + 15);
+	sys_put_le16(conn_param->latency, cp + 17);
+	sys_put_le16(conn_param->timeout, cp + 19);
+	sys_put_le16(0, cp + 21);
+	sys_put_le16(0, cp + 23);
+
+	struct zble_sync sync;
+	zble_sync_init(&sync);
+	struct zble_sync *s = zble_sync_or_null(host, &sync);
+	err = zble_hci_cmd_send(host, BT_HCI_OP_LE_CREATE_CONN, cp, sizeof(cp), create_done, conn, s);
+	if (err) {
+		conn_gone(conn);
+		zble_api_exit(host);
+		return err;
+	}
+	uint32_t timeout_ms = create_param->timeout ? create_param->timeout * 10u : CONFIG_BT_CREATE_CONN_TIMEOUT * 1000u;
+	k_work_reschedule_for_queue(&host->wq, &conn->create_timeout, K_MSEC(timeout_ms));
+	*ret_conn = bt_conn_ref(conn);
+	err = zble_sync_wait(host, s);
+	if (err) {
+		/* Refused: the connected callback has reported it already. */
+		bt_conn_unref(*ret_conn);
+		*ret_conn = NULL;
+	}
+	zble_api_exit(host);
+	return err;
+}
+
+int bt_conn_disconnect(struct bt_conn *conn, uint8_t reason)
+{
+	if (!conn || !atomic_get(&conn->ref)) {
+		return -EINVAL;
+	}
+	struct zble_host *host = conn->host;
+	k_mutex_lock(&host->lock, K_FOREVER);
+	struct zble_sync sync;
+	zble_sync_init(&sync);
+	struct zble_sync *s = zble_sync_or_null(host, &sync);
+	int err = 0;
+	switch (conn->state) {
+	case BT_CONN_STATE_CONNECTING:
+		if (!conn->pending_err) {
+			create_cancel(host, conn, BT_HCI_ERR_UNKNOWN_CONN_ID, s);
+		}
+		break;
+	case BT_CONN_STATE_CONNECTED:
+		conn->state = BT_CONN_STATE_DISCONNECTING;
+		send_disconnect(host, conn->handle, reason, conn, s);
+		break;
+	case BT_CONN_STATE_DISCONNECTING:
+		err = -EALREADY;
+		break;
+	default:
+		err = -ENOTCONN;
+		break;
+	}
+	if (!err) {
+		err = zble_sync_wait(host, s);
+	}
+	k_mutex_unlock(&host->lock);
+	return err;
+}
+
+int bt_conn_le_param_update(struct bt_conn *conn, const struct bt_le_conn_param *param)
+{
+	if (!conn || !param || !param_valid(param)) {
+		return -EINVAL;
+	}
+	struct zble_host *host = conn->host;
+	k_mutex_lock(&host->lock, K_FOREVER);
+	int err = 0;
+	if (conn->state != BT_CONN_STATE_CONNECTED) {
+		err = -ENOTCONN;
+	} else if (conn->role == BT_CONN_ROLE_PERIPHERAL &&
+		   !((host->le_features[0] >> BT_LE_FEAT_BIT_CONN_PARAM_REQ) & 1)) {
+		err = -ENOTSUP; /* needs the L2CAP signalling request */
+	}
+	if (!err) {
+		uint8_t cp[14];
+		sys_put_le16(conn->handle, cp);
+		sys_put_le16(param->interval_min, cp + 2);
+		sys_put_le16(param->interval_max, cp + 4);
+		sys_put_le16(param->latency, cp + 6);
+		sys_put_le16(param->timeout, cp + 8);
+		sys_put_le16(0, cp + 10);
+		sys_put_le16(0, cp + 12);
+		struct zble_sync sync;
+		zble_sync_init(&sync);
+		struct zble_sync *s = zble_sync_or_null(host, &sync);
+		err = zble_hci_cmd_send(host, BT_HCI_OP_LE_CONN_UPDATE, cp, sizeof(cp), NULL, NULL, s);
+		if (!err) {
+			err = zble_sync_wait(host, s);
+		}
+	}
+	k_mutex_unlock(&host->lock);
+	return err;
+}
+
+/* ---- queries and registration ---- */
+
+int bt_conn_cb_register(struct bt_conn_cb *cb)
+{
+	struct zble_host *host = zble_api_enter();
+	if (!host || !cb) {
+		if (host) {
+			zble_api_exit(host);
+		}
+		return -EINVAL;
+	}
+	int err = 0;
+	if (sys_slist_find_and_remove(&host->conn_cbs, &cb->_node)) {
+		err = -EEXIST;
+	}
+	sys_slist_append(&host->conn_cbs, &cb->_node);
+	zble_api_exit(host);
+	return err;
+}
+
+int bt_conn_cb_unregister(struct bt_conn_cb *cb)
+{
+	struct zble_host *host = zble_api_enter();
+	if (!host || !cb) {
+		if (host) {
+			zble_api_exit(host);
+		}
+		return -EINVAL;
+	}
+	bool found = sys_slist_find_and_remove(&host->conn_cbs, &cb->_node);
+	zble_api_exit(host);
+	return found ? 0 : -ENOENT;
+}
+
+int bt_conn_get_info(const struct bt_conn *conn, struct bt_conn_info *info)
+{
+	if (!conn || !info) {
+		return -EINVAL;
+	}
+	*info = (struct bt_conn_info){
+		.type = BT_CONN_TYPE_LE,
+		.role = conn->role,
+		.id = conn->id,
+		.state = conn->state,
+		.le = { .src = &conn->local, .dst = &conn->dst, .local = &conn->local, .remote = &conn->dst,
+			.interval = conn->interval, .latency = conn->latency, .timeout = conn->timeout },
+	};
+	return 0;
+}
+
+const bt_addr_le_t *bt_conn_get_dst(const struct bt_conn *conn)
+{
+	return conn ? &conn->dst : NULL;
+}
+
+uint8_t bt_conn_index(const struct bt_conn *conn)
+{
+	return (uint8_t)(conn - conn->host->conns);
+}
+
+void bt_conn_foreach(enum bt_conn_type type, void (*func)(struct bt_conn *conn, void *data), void *data)
+{
+	struct zble_host *host = zble_host_current();
+	if (!host || !(type & BT_CONN_TYPE_LE)) {
+		return;
+	}
+	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
+		struct bt_conn *c = bt_conn_ref(&host->conns[i]);
+		if (c) {
+			if (c->state != BT_CONN_STATE_DISCONNECTED) {
+				func(c, data);
+			}
+			bt_conn_unref(c);
+		}
+	}
+}
+
+struct bt_conn *bt_conn_lookup_addr_le(uint8_t id, const bt_addr_le_t *peer)
+{
+	struct zble_host *host = zble_host_current();
+	if (!host || !peer) {
+		return NULL;
+	}
+	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
+		struct bt_conn *c = bt_conn_ref(&host->conns[i]);
+		if (c) {
+			if (c->id == id && c->state != BT_CONN_STATE_DISCONNECTED && bt_addr_le_eq(&c->dst, peer)) {
+				return c;
+			}
+			bt_conn_unref(c);
+		}
+	}
+	return NULL;
+}
+
+/* Drops every link without callbacks (bt_disable, deinit). */
+void zble_conn_teardown(struct zble_host *host)
+{
+	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
+		struct bt_conn *c = &host->conns[i];
+		k_work_cancel_delayable(&c->create_timeout);
+		if (atomic_get(&c->ref) && c->state != BT_CONN_STATE_DISCONNECTED) {
+			conn_gone(c);
+		}
+		host->early_disconnects[i] = NO_HANDLE;
+	}
+}

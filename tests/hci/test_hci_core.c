@@ -1,0 +1,394 @@
+/* HCI core and GAP against a scripted controller: bring-up (with the
+ * optional commands a controller may refuse), command timeouts, malformed
+ * and out-of-order events, both connection roles from both event forms,
+ * connect timeout and refusal, and a fuzz of random events. Both backends. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include <zephyr/bluetooth/bluetooth.h>
+#include <zephyr/bluetooth/conn.h>
+#include <zephyr/bluetooth/hci.h>
+
+#include "fake_ctrl.h"
+#include "ktest.h"
+#include "zble/host.h"
+
+struct env {
+	struct ktest_env k;
+	struct fake_ctrl ctrl;
+	struct zble_host host;
+	struct bt_conn_cb cb;
+	struct k_sem connected, disconnected, ready;
+	struct bt_conn *last_conn;
+	uint8_t last_err, last_reason;
+	int connected_count, disconnected_count;
+	int ready_err;
+};
+
+static struct env *g;
+
+static void on_connected(struct bt_conn *conn, uint8_t err)
+{
+	g->last_conn = conn;
+	g->last_err = err;
+	g->connected_count++;
+	k_sem_give(&g->connected);
+}
+
+static void on_disconnected(struct bt_conn *conn, uint8_t reason)
+{
+	(void)conn;
+	g->last_reason = reason;
+	g->disconnected_count++;
+	k_sem_give(&g->disconnected);
+}
+
+static int setup(void **state)
+{
+	g = calloc(1, sizeof(*g));
+	ktest_setup(&g->k);
+	fake_ctrl_init(&g->ctrl);
+	assert_int_equal(zble_host_init(&g->host, &g->k.k, &g->ctrl.drv), 0);
+	k_sem_init(&g->connected, 0, 10);
+	k_sem_init(&g->disconnected, 0, 10);
+	k_sem_init(&g->ready, 0, 1);
+	g->cb.connected = on_connected;
+	g->cb.disconnected = on_disconnected;
+	bt_conn_cb_register(&g->cb);
+	*state = g;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	zble_host_deinit(&g->host);
+	ktest_teardown(&g->k);
+	free(g);
+	return 0;
+}
+
+static const uint8_t peer_a[6] = { 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6 };
+
+static void test_bring_up(void **state)
+{
+	(void)state;
+	assert_int_equal(bt_enable(NULL), 0);
+	assert_true(bt_is_ready());
+	assert_int_equal(g->ctrl.log[0], BT_HCI_OP_RESET);
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_SET_EVENT_MASK), 1);
+	/* Not listed by the controller: never sent (P5). */
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_SET_EVENT_MASK_PAGE_2), 0);
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_READ_BUFFER_SIZE_V2), 0);
+	assert_int_equal(g->host.acl_mtu, 27);
+	assert_int_equal(g->host.acl_pkts, 4);
+	bt_addr_le_t id;
+	size_t n = 1;
+	bt_id_get(&id, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(id.type, BT_ADDR_LE_PUBLIC);
+	assert_memory_equal(id.a.val, g->ctrl.bd_addr, 6);
+	assert_int_equal(bt_enable(NULL), -EALREADY);
+}
+
+/* btvirt's LE controller lists Set Event Mask Page 2 and then rejects it. */
+static void test_page2_rejected_is_tolerated(void **state)
+{
+	(void)state;
+	g->ctrl.page2_listed = true;
+	fake_ctrl_rule(&g->ctrl, BT_HCI_OP_SET_EVENT_MASK_PAGE_2, FAKE_STATUS, BT_HCI_ERR_UNKNOWN_CMD);
+	assert_int_equal(bt_enable(NULL), 0);
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_SET_EVENT_MASK_PAGE_2), 1);
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_RESET), 1); /* no reset loop */
+}
+
+static void test_static_random_identity(void **state)
+{
+	(void)state;
+	memset(g->ctrl.bd_addr, 0, 6);
+	assert_int_equal(bt_enable(NULL), 0);
+	bt_addr_le_t id;
+	size_t n = 1;
+	bt_id_get(&id, &n);
+	assert_int_equal(id.type, BT_ADDR_LE_RANDOM);
+	assert_true(BT_ADDR_IS_STATIC(&id.a));
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_SET_RANDOM_ADDRESS), 1);
+	assert_memory_equal(g->ctrl.last_params, id.a.val, 6);
+}
+
+static void test_mandatory_failure(void **state)
+{
+	(void)state;
+	fake_ctrl_rule(&g->ctrl, BT_HCI_OP_LE_SET_EVENT_MASK, FAKE_STATUS, BT_HCI_ERR_INVALID_PARAM);
+	assert_int_equal(bt_enable(NULL), -EINVAL);
+	assert_false(bt_is_ready());
+}
+
+static void ready_cb(int err)
+{
+	g->ready_err = err;
+	k_sem_give(&g->ready);
+}
+
+static void test_enable_with_callback(void **state)
+{
+	(void)state;
+	g->ready_err = 99;
+	assert_int_equal(bt_enable(ready_cb), 0);
+	assert_int_equal(k_sem_take(&g->ready, K_SECONDS(5)), 0);
+	assert_int_equal(g->ready_err, 0);
+	assert_true(bt_is_ready());
+}
+
+/* A command that is never answered fails after the command timeout instead
+ * of wedging the host (virtual time: instant on coop). */
+static void test_command_timeout(void **state)
+{
+	(void)state;
+	if (!ktest_is_coop()) {
+		skip(); /* 10 s of real time */
+	}
+	fake_ctrl_rule(&g->ctrl, BT_HCI_OP_READ_BD_ADDR, FAKE_SILENT, 0);
+	int64_t t0 = k_uptime_get();
+	/* Optional step: bring-up continues after the timeout. */
+	assert_int_equal(bt_enable(NULL), 0);
+	assert_true(k_uptime_get() - t0 >= ZBLE_HCI_CMD_TIMEOUT_MS);
+	assert_int_equal(g->host.stats.cmd_timeouts, 1);
+	assert_int_equal(bt_le_adv_start(BT_LE_ADV_CONN, NULL, 0, NULL, 0), 0);
+}
+
+static void test_peripheral_legacy_and_enhanced(void **state)
+{
+	(void)state;
+	assert_int_equal(bt_enable(NULL), 0);
+	for (int enhanced = 0; enhanced < 2; enhanced++) {
+		assert_int_equal(bt_le_adv_start(BT_LE_ADV_CONN, NULL, 0, NULL, 0), 0);
+		assert_true(g->host.adv.enabled);
+		uint16_t handle = (uint16_t)(0x40 + enhanced);
+		fake_ctrl_conn_complete(&g->ctrl, enhanced, 0, handle, BT_HCI_ROLE_PERIPHERAL, peer_a);
+		assert_int_equal(k_sem_take(&g->connected, K_SECONDS(5)), 0);
+		assert_int_equal(g->last_err, 0);
+		struct bt_conn_info info;
+		assert_int_equal(bt_conn_get_info(g->last_conn, &info), 0);
+		assert_int_equal(info.role, BT_CONN_ROLE_PERIPHERAL);
+		assert_memory_equal(info.le.dst->a.val, peer_a, 6);
+		assert_int_equal(info.le.interval, 0x28);
+		assert_false(g->host.adv.enabled); /* the connection ended advertising */
+		/* The remote disconnects. */
+		fake_ctrl_disconn_complete(&g->ctrl, handle, BT_HCI_ERR_REMOTE_USER_TERM_CONN);
+		assert_int_equal(k_sem_take(&g->disconnected, K_SECONDS(5)), 0);
+		assert_int_equal(g->last_reason, BT_HCI_ERR_REMOTE_USER_TERM_CONN);
+	}
+	assert_int_equal(g->connected_count, 2);
+}
+
+static void test_central_connect_and_disconnect(void **state)
+{
+	(void)state;
+	assert_int_equal(bt_enable(NULL), 0);
+	bt_addr_le_t peer = { .type = BT_ADDR_LE_PUBLIC };
+	memcpy(peer.a.val, peer_a, 6);
+	struct bt_conn *conn = NULL;
+	assert_int_equal(bt_conn_le_create(&peer, BT_CONN_LE_CREATE_CONN, BT_LE_CONN_PARAM_DEFAULT, &conn), 0);
+	assert_non_null(conn);
+	/* A second create while one is pending is refused. */
+	struct bt_conn *other = NULL;
+	assert_int_equal(bt_conn_le_create(&peer, BT_CONN_LE_CREATE_CONN, BT_LE_CONN_PARAM_DEFAULT, &other), -EALREADY);
+	fake_ctrl_conn_complete(&g->ctrl, false, 0, 0x11, BT_HCI_ROLE_CENTRAL, peer_a);
+	assert_int_equal(k_sem_take(&g->connected, K_SECONDS(5)), 0);
+	assert_ptr_equal(g->last_conn, conn);
+	assert_int_equal(g->last_err, 0);
+	struct bt_conn *found = bt_conn_lookup_addr_le(BT_ID_DEFAULT, &peer);
+	assert_ptr_equal(found, conn);
+	bt_conn_unref(found);
+	assert_int_equal(bt_conn_disconnect(conn, BT_HCI_ERR_REMOTE_USER_TERM_CONN), 0);
+	assert_int_equal(k_sem_take(&g->disconnected, K_SECONDS(5)), 0);
+	assert_int_equal(g->last_reason, BT_HCI_ERR_LOCALHOST_TERM_CONN);
+	assert_int_equal(bt_conn_disconnect(conn, BT_HCI_ERR_REMOTE_USER_TERM_CONN), -ENOTCONN);
+	bt_conn_unref(conn);
+	/* Every object is free again. */
+	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
+		assert_int_equal(atomic_get(&g->host.conns[i].ref), 0);
+	}
+}
+
+static void test_connect_timeout_and_cancel(void **state)
+{
+	(void)state;
+	assert_int_equal(bt_enable(NULL), 0);
+	bt_addr_le_t peer = { .type = BT_ADDR_LE_RANDOM };
+	memcpy(peer.a.val, peer_a, 6);
+	struct bt_conn_le_create_param cp = BT_CONN_LE_CREATE_PARAM_INIT(0, 0x60, 0x30);
+	cp.timeout = 20; /* 200 ms */
+	struct bt_conn *conn = NULL;
+	int64_t t0 = k_uptime_get();
+	assert_int_equal(bt_conn_le_create(&peer, &cp, BT_LE_CONN_PARAM_DEFAULT, &conn), 0);
+	assert_int_equal(k_sem_take(&g->connected, K_SECONDS(5)), 0);
+	assert_int_equal(g->last_err, BT_HCI_ERR_UNKNOWN_CONN_ID);
+	assert_true(k_uptime_get() - t0 >= 200);
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_CREATE_CONN_CANCEL), 1);
+	bt_conn_unref(conn);
+
+	/* Cancel by the application through bt_conn_disconnect. */
+	assert_int_equal(bt_conn_le_create(&peer, BT_CONN_LE_CREATE_CONN, BT_LE_CONN_PARAM_DEFAULT, &conn), 0);
+	assert_int_equal(bt_conn_disconnect(conn, 0), 0);
+	assert_int_equal(k_sem_take(&g->connected, K_SECONDS(5)), 0);
+	assert_int_equal(g->last_err, BT_HCI_ERR_UNKNOWN_CONN_ID);
+	bt_conn_unref(conn);
+}
+
+/* The controller refuses at once: an error and a callback, never a hang. */
+static void test_connect_refused(void **state)
+{
+	(void)state;
+	assert_int_equal(bt_enable(NULL), 0);
+	fake_ctrl_rule(&g->ctrl, BT_HCI_OP_LE_CREATE_CONN, FAKE_STATUS, BT_HCI_ERR_CMD_DISALLOWED);
+	bt_addr_le_t peer = { .type = BT_ADDR_LE_PUBLIC };
+	memcpy(peer.a.val, peer_a, 6);
+	struct bt_conn *conn = (struct bt_conn *)1;
+	assert_int_equal(bt_conn_le_create(&peer, BT_CONN_LE_CREATE_CONN, BT_LE_CONN_PARAM_DEFAULT, &conn), -EACCES);
+	assert_null(conn);
+	assert_int_equal(k_sem_take(&g->connected, K_SECONDS(5)), 0);
+	assert_int_equal(g->last_err, BT_HCI_ERR_CMD_DISALLOWED);
+}
+
+static void test_disconnect_overtakes_connect(void **state)
+{
+	(void)state;
+	assert_int_equal(bt_enable(NULL), 0);
+	assert_int_equal(bt_le_adv_start(BT_LE_ADV_CONN, NULL, 0, NULL, 0), 0);
+	fake_ctrl_disconn_complete(&g->ctrl, 0x22, BT_HCI_ERR_CONN_TIMEOUT);
+	fake_ctrl_conn_complete(&g->ctrl, false, 0, 0x22, BT_HCI_ROLE_PERIPHERAL, peer_a);
+	assert_int_equal(k_sem_take(&g->connected, K_SECONDS(5)), 0);
+	assert_int_equal(k_sem_take(&g->disconnected, K_SECONDS(5)), 0);
+	assert_int_equal(g->last_reason, BT_HCI_ERR_CONN_TIMEOUT);
+}
+
+static void test_bad_arguments(void **state)
+{
+	(void)state;
+	assert_int_equal(bt_le_adv_start(BT_LE_ADV_CONN, NULL, 0, NULL, 0), -EAGAIN); /* not enabled */
+	assert_int_equal(bt_enable(NULL), 0);
+	assert_int_equal(bt_le_adv_start(NULL, NULL, 0, NULL, 0), -EINVAL);
+	struct bt_le_adv_param bad = BT_LE_ADV_PARAM_INIT(BT_LE_ADV_OPT_CONNECTABLE, 0x100, 0x20, NULL);
+	assert_int_equal(bt_le_adv_start(&bad, NULL, 0, NULL, 0), -EINVAL);
+	uint8_t big[40] = { 0 };
+	struct bt_data ad[] = { BT_DATA(BT_DATA_MANUFACTURER_DATA, big, sizeof(big)) };
+	assert_int_equal(bt_le_adv_start(BT_LE_ADV_CONN, ad, 1, NULL, 0), -EINVAL);
+	assert_int_equal(bt_le_scan_start(NULL, NULL), -EINVAL);
+	struct bt_le_scan_param sp = BT_LE_SCAN_PARAM_INIT(BT_GAP_SCAN_TYPE_ACTIVE, 0, 0x10, 0x20);
+	assert_int_equal(bt_le_scan_start(&sp, NULL), -EINVAL); /* window > interval */
+	bt_addr_le_t peer = { .type = 7 };
+	struct bt_conn *conn;
+	assert_int_equal(bt_conn_le_create(&peer, BT_CONN_LE_CREATE_CONN, BT_LE_CONN_PARAM_DEFAULT, &conn), -EINVAL);
+	assert_int_equal(bt_conn_le_create(NULL, BT_CONN_LE_CREATE_CONN, BT_LE_CONN_PARAM_DEFAULT, &conn), -EINVAL);
+	assert_int_equal(bt_conn_disconnect(NULL, 0x13), -EINVAL);
+	assert_int_equal(bt_le_adv_stop(), 0);
+	assert_int_equal(bt_le_scan_stop(), -EALREADY);
+}
+
+static int reports;
+
+static void scan_cb(const bt_addr_le_t *addr, int8_t rssi, uint8_t adv_type, struct net_buf_simple *buf)
+{
+	(void)addr;
+	(void)adv_type;
+	assert_int_equal(rssi, -40);
+	assert_int_equal(buf->len, 3);
+	reports++;
+}
+
+/* Malformed events are counted and dropped; the host keeps working. */
+static void test_malformed_events(void **state)
+{
+	(void)state;
+	assert_int_equal(bt_enable(NULL), 0);
+	assert_int_equal(bt_le_scan_start(BT_LE_SCAN_PASSIVE, scan_cb), 0);
+	uint32_t malformed0 = g->host.stats.malformed;
+	static const uint8_t bad[][8] = {
+		{ 4, BT_HCI_EVT_CMD_COMPLETE, 1, 1 },          /* too short */
+		{ 4, BT_HCI_EVT_CMD_STATUS, 5, 0, 1, 0 },      /* length beyond packet */
+		{ 4, BT_HCI_EVT_LE_META_EVENT, 0 },            /* no subevent */
+		{ 4, BT_HCI_EVT_LE_META_EVENT, 3, 0x01, 0, 1 },/* truncated conn complete */
+		{ 4, BT_HCI_EVT_LE_META_EVENT, 4, 0x02, 1, 0, 0 }, /* truncated report */
+		{ 4, BT_HCI_EVT_DISCONN_COMPLETE, 1, 0 },
+		{ 4 },                                          /* no header */
+		{ 9, 1, 2 },                                    /* unknown packet type */
+	};
+	static const size_t lens[] = { 4, 6, 3, 6, 7, 4, 1, 3 };
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		fake_ctrl_raw(&g->ctrl, bad[i], lens[i]);
+	}
+	/* Command Complete for a command never sent: ignored. */
+	uint8_t stray[] = { 1, 0x06, 0x20, 0 };
+	fake_ctrl_event(&g->ctrl, BT_HCI_EVT_CMD_COMPLETE, stray, sizeof(stray));
+	/* A valid report after the garbage still arrives. */
+	uint8_t rep[] = { 0x02, 1, 0x00, 0, 1, 2, 3, 4, 5, 6, 3, 2, 1, 0xff, (uint8_t)-40 };
+	fake_ctrl_event(&g->ctrl, BT_HCI_EVT_LE_META_EVENT, rep, sizeof(rep));
+	assert_int_equal(bt_le_scan_stop(), 0);
+	assert_int_equal(reports, 1);
+	assert_true(g->host.stats.malformed >= malformed0 + 7);
+	assert_int_equal(g->host.stats.unexpected_cmd_rsp, 1);
+	assert_int_equal(bt_le_adv_start(BT_LE_ADV_NCONN, NULL, 0, NULL, 0), 0);
+}
+
+/* Random events never crash the host (run under the sanitizers). */
+static void test_fuzz_random_events(void **state)
+{
+	(void)state;
+	assert_int_equal(bt_enable(NULL), 0);
+	uint32_t seed = 12345;
+	uint8_t pkt[3 + 255];
+	for (int i = 0; i < 20000; i++) {
+		seed = seed * 1103515245u + 12345u;
+		size_t len = 1 + (seed >> 8) % 40;
+		pkt[0] = ZBLE_H4_EVT;
+		for (size_t j = 1; j < len; j++) {
+			seed = seed * 1103515245u + 12345u;
+			pkt[j] = (uint8_t)(seed >> 16);
+		}
+		/* Mostly well-framed, with LE meta and small codes favoured. */
+		if (len >= 3 && (seed & 3)) {
+			pkt[2] = (uint8_t)(len - 3);
+			if (seed & 4) {
+				pkt[1] = BT_HCI_EVT_LE_META_EVENT;
+				pkt[3] = (uint8_t)((seed >> 20) % 0x14);
+			}
+		}
+		fake_ctrl_raw(&g->ctrl, pkt, len);
+		if (i % 64 == 0) {
+			ktest_run_ms(*state, 1);
+		}
+	}
+	ktest_run_ms(*state, 50);
+	/* Whatever the garbage did, the host still completes commands. */
+	struct bt_le_adv_param p = BT_LE_ADV_PARAM_INIT(0, 0x100, 0x200, NULL);
+	int err = bt_le_adv_start(&p, NULL, 0, NULL, 0);
+	assert_true(err == 0 || err == -EALREADY);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_bring_up, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_page2_rejected_is_tolerated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_static_random_identity, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mandatory_failure, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_enable_with_callback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_command_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_peripheral_legacy_and_enhanced, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_central_connect_and_disconnect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_timeout_and_cancel, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connect_refused, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disconnect_overtakes_connect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fuzz_random_events, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,195 @@
+#include <string.h>
+
+#include <zephyr/bluetooth/addr.h>
+#include <zephyr/bluetooth/hci.h>
+#include <zephyr/sys/util.h>
+#include <zephyr/sys/byteorder.h>
+
+#include "fake_ctrl.h"
+
+static void deliver(struct fake_ctrl *c, const uint8_t *pkt, size_t len)
+{
+	if (c->open && c->recv) {
+		c->recv(c->recv_ctx, pkt, len);
+	}
+}
+
+void fake_ctrl_raw(struct fake_ctrl *c, const uint8_t *pkt, size_t len)
+{
+	deliver(c, pkt, len);
+}
+
+void fake_ctrl_event(struct fake_ctrl *c, uint8_t code, const uint8_t *params, uint8_t len)
+{
+	uint8_t pkt[3 + 255];
+	pkt[0] = ZBLE_H4_EVT;
+	pkt[1] = code;
+	pkt[2] = len;
+	memcpy(pkt + 3, params, len);
+	deliver(c, pkt, 3u + len);
+}
+
+static void cmd_complete(struct fake_ctrl *c, uint16_t opcode, uint8_t status, const uint8_t *rp, uint8_t rp_len)
+{
+	uint8_t p[4 + 64];
+	p[0] = 1;
+	sys_put_le16(opcode, p + 1);
+	p[3] = status;
+	memcpy(p + 4, rp, rp_len);
+	fake_ctrl_event(c, BT_HCI_EVT_CMD_COMPLETE, p, (uint8_t)(4 + rp_len));
+}
+
+static void cmd_status(struct fake_ctrl *c, uint16_t opcode, uint8_t status)
+{
+	uint8_t p[4] = { status, 1 };
+	sys_put_le16(opcode, p + 2);
+	fake_ctrl_event(c, BT_HCI_EVT_CMD_STATUS, p, 4);
+}
+
+void fake_ctrl_conn_complete(struct fake_ctrl *c, bool enhanced, uint8_t status, uint16_t handle, uint8_t role,
+			     const uint8_t peer[6])
+{
+	uint8_t p[31] = { enhanced ? BT_HCI_EVT_LE_ENH_CONN_COMPLETE : BT_HCI_EVT_LE_CONN_COMPLETE, status };
+	sys_put_le16(handle, p + 2);
+	p[4] = role;
+	p[5] = BT_ADDR_LE_PUBLIC;
+	memcpy(p + 6, peer, 6);
+	uint8_t *t = p + (enhanced ? 24 : 12);
+	sys_put_le16(0x28, t);
+	sys_put_le16(0, t + 2);
+	sys_put_le16(400, t + 4);
+	t[6] = 0;
+	fake_ctrl_event(c, BT_HCI_EVT_LE_META_EVENT, p, enhanced ? 31 : 19);
+}
+
+void fake_ctrl_disconn_complete(struct fake_ctrl *c, uint16_t handle, uint8_t reason)
+{
+	uint8_t p[4] = { 0 };
+	sys_put_le16(handle, p + 1);
+	p[3] = reason;
+	fake_ctrl_event(c, BT_HCI_EVT_DISCONN_COMPLETE, p, 4);
+}
+
+int fake_ctrl_count(const struct fake_ctrl *c, uint16_t opcode)
+{
+	int n = 0;
+	for (int i = 0; i < c->n_log; i++) {
+		n += c->log[i] == opcode;
+	}
+	return n;
+}
+
+static int fake_open(struct zble_hci_driver *drv, zble_hci_recv_t recv, void *ctx)
+{
+	struct fake_ctrl *c = (struct fake_ctrl *)drv;
+	c->recv = recv;
+	c->recv_ctx = ctx;
+	c->open = true;
+	return 0;
+}
+
+static void fake_close(struct zble_hci_driver *drv)
+{
+	((struct fake_ctrl *)drv)->open = false;
+}
+
+static int fake_send(struct zble_hci_driver *drv, const uint8_t *pkt, size_t len)
+{
+	struct fake_ctrl *c = (struct fake_ctrl *)drv;
+	if (len < 4 || pkt[0] != ZBLE_H4_CMD || (size_t)pkt[3] + 4 != len) {
+		return 0; /* ACL or garbage: swallowed */
+	}
+	uint16_t op = sys_get_le16(pkt + 1);
+	if (c->n_log < FAKE_MAX_LOG) {
+		c->log[c->n_log++] = op;
+	}
+	c->last_len = pkt[3] > sizeof(c->last_params) ? sizeof(c->last_params) : pkt[3];
+	memcpy(c->last_params, pkt + 4, c->last_len);
+	for (int i = 0; i < c->n_rules; i++) {
+		if (c->rules[i].opcode == op) {
+			if (c->rules[i].action == FAKE_STATUS) {
+				if (op == BT_HCI_OP_LE_CREATE_CONN || op == BT_HCI_OP_DISCONNECT) {
+					cmd_status(c, op, c->rules[i].status);
+				} else {
+					cmd_complete(c, op, c->rules[i].status, NULL, 0);
+				}
+			}
+			return 0;
+		}
+	}
+
+	uint8_t rp[64] = { 0 };
+	switch (op) {
+	case BT_HCI_OP_READ_LOCAL_VERSION_INFO:
+		rp[0] = BT_HCI_VERSION_5_0;
+		sys_put_le16(0x05f1, rp + 4);
+		cmd_complete(c, op, 0, rp, 8);
+		break;
+	case BT_HCI_OP_READ_SUPPORTED_COMMANDS:
+		memset(rp, 0xff, 64);
+		rp[41] &= (uint8_t)~BIT(5); /* no LE Read Buffer Size v2 */
+		if (!c->page2_listed) {
+			rp[22] &= (uint8_t)~BIT(2);
+		}
+		cmd_complete(c, op, 0, rp, 64);
+		break;
+	case BT_HCI_OP_READ_LOCAL_FEATURES:
+		rp[4] = 0x60; /* LE supported, no BR/EDR */
+		cmd_complete(c, op, 0, rp, 8);
+		break;
+	case BT_HCI_OP_LE_READ_LOCAL_FEATURES:
+		rp[0] = c->le_features0;
+		cmd_complete(c, op, 0, rp, 8);
+		break;
+	case BT_HCI_OP_LE_READ_BUFFER_SIZE:
+		sys_put_le16(27, rp);
+		rp[2] = 4;
+		cmd_complete(c, op, 0, rp, 3);
+		break;
+	case BT_HCI_OP_READ_BD_ADDR:
+		cmd_complete(c, op, 0, c->bd_addr, 6);
+		break;
+	case BT_HCI_OP_LE_RAND:
+		for (int i = 0; i < 8; i++) {
+			rp[i] = (uint8_t)(0x11 * (i + 1));
+		}
+		cmd_complete(c, op, 0, rp, 8);
+		break;
+	case BT_HCI_OP_LE_CREATE_CONN:
+		cmd_status(c, op, 0);
+		break;
+	case BT_HCI_OP_LE_CREATE_CONN_CANCEL: {
+		cmd_complete(c, op, 0, NULL, 0);
+		static const uint8_t none[6];
+		fake_ctrl_conn_complete(c, false, BT_HCI_ERR_UNKNOWN_CONN_ID, 0, BT_HCI_ROLE_CENTRAL, none);
+		break;
+	}
+	case BT_HCI_OP_DISCONNECT:
+		cmd_status(c, op, 0);
+		fake_ctrl_disconn_complete(c, sys_get_le16(pkt + 4), BT_HCI_ERR_LOCALHOST_TERM_CONN);
+		break;
+	default:
+		cmd_complete(c, op, 0, NULL, 0);
+		break;
+	}
+	return 0;
+}
+
+void fake_ctrl_init(struct fake_ctrl *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->drv.name = "fake";
+	c->drv.open = fake_open;
+	c->drv.send = fake_send;
+	c->drv.close = fake_close;
+	static const uint8_t addr[6] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06 };
+	memcpy(c->bd_addr, addr, 6);
+	c->le_features0 = 0x01;
+}
+
+void fake_ctrl_rule(struct fake_ctrl *c, uint16_t opcode, enum fake_action action, uint8_t status)
+{
+	if (c->n_rules < FAKE_MAX_RULES) {
+		c->rules[c->n_rules++] = (struct fake_rule){ opcode, action, status };
+	}
+}

@@ -1,0 +1,56 @@
+/* A scripted controller for HCI-core unit tests: answers every command the
+ * way a simple LE controller would, with per-opcode overrides (a status, or
+ * no answer at all), records what the host sent, and injects events. */
+#ifndef ZBLE_FAKE_CTRL_H
+#define ZBLE_FAKE_CTRL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "zble/hci_driver.h"
+
+#define FAKE_MAX_RULES 8
+#define FAKE_MAX_LOG 128
+
+enum fake_action {
+	FAKE_STATUS,  /* answer with this status */
+	FAKE_SILENT,  /* never answer */
+};
+
+struct fake_rule {
+	uint16_t opcode;
+	enum fake_action action;
+	uint8_t status;
+};
+
+struct fake_ctrl {
+	struct zble_hci_driver drv;
+	zble_hci_recv_t recv;
+	void *recv_ctx;
+	uint8_t bd_addr[6];
+	uint8_t le_features0;
+	bool page2_listed;
+	struct fake_rule rules[FAKE_MAX_RULES];
+	int n_rules;
+	uint16_t log[FAKE_MAX_LOG];
+	int n_log;
+	uint8_t last_params[64];
+	uint8_t last_len;
+	uint16_t next_handle;
+	bool open;
+};
+
+void fake_ctrl_init(struct fake_ctrl *c);
+void fake_ctrl_rule(struct fake_ctrl *c, uint16_t opcode, enum fake_action action, uint8_t status);
+/* Delivers an event (code + params; the length byte is added). */
+void fake_ctrl_event(struct fake_ctrl *c, uint8_t code, const uint8_t *params, uint8_t len);
+/* Delivers raw bytes as one H4 packet (for malformed input). */
+void fake_ctrl_raw(struct fake_ctrl *c, const uint8_t *pkt, size_t len);
+/* LE Connection Complete (legacy or enhanced) for a handle and role. */
+void fake_ctrl_conn_complete(struct fake_ctrl *c, bool enhanced, uint8_t status, uint16_t handle, uint8_t role,
+			     const uint8_t peer[6]);
+void fake_ctrl_disconn_complete(struct fake_ctrl *c, uint16_t handle, uint8_t reason);
+/* How many times the host sent opcode. */
+int fake_ctrl_count(const struct fake_ctrl *c, uint16_t opcode);
+
+#endif
