@@ -1,0 +1,348 @@
+/* The GAP demo: a peripheral and a central, one per process, printing a
+ * line per event. It is also the interop scenario runner: every step is
+ * checked and the exit status says whether all went as it must.
+ *
+ *   zble-demo --role peripheral --hci unix:/tmp/bt/bt-server-le
+ *   zble-demo --role central    --hci unix:/tmp/bt/bt-server-le [--btsnoop f]
+ *
+ * Peripheral: advertise; on each disconnect advertise again (restart from
+ * the disconnected callback); the second connection it ends itself.
+ * Central: scan, connect, disconnect; reconnect and be disconnected by the
+ * peripheral; then a connect that times out, one that is cancelled, and
+ * (on a second address) one the controller may refuse at once. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <zephyr/bluetooth/bluetooth.h>
+#include <zephyr/bluetooth/conn.h>
+#include <zephyr/bluetooth/hci.h>
+
+#include "zble/btsnoop.h"
+#include "zble/h4_posix.h"
+#include "zble/host.h"
+#include "zble/kernel.h"
+#if !defined(ZBLE_KERNEL_THREADS)
+#include "zble/posix_loop.h"
+#define BACKEND "coop"
+#else
+#define BACKEND "threads"
+#endif
+
+static const uint8_t magic[] = { 0xff, 0xff, 'z', 'b', 'l', 'e' };
+
+struct demo {
+	struct zble_kernel k;
+#if !defined(ZBLE_KERNEL_THREADS)
+	struct zble_posix_loop loop;
+#endif
+	struct zble_h4_posix hci;
+	struct zble_host host;
+	struct zble_btsnoop_file snoop;
+	bool snooping;
+	const char *role;
+	struct bt_conn_cb cb;
+	struct k_sem connected, disconnected, found;
+	struct bt_conn *conn;
+	uint8_t err, reason;
+	bt_addr_le_t peer;
+	bool peripheral, restart_adv;
+	int failures;
+};
+
+static struct demo d;
+
+static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void say(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	printf("[%-10s %s %8.1f ms] ", d.role, BACKEND, (double)k_uptime_ticks() / 1000.0);
+	vprintf(fmt, ap);
+	printf("\n");
+	fflush(stdout);
+	va_end(ap);
+}
+
+static void check(bool ok, const char *what)
+{
+	if (!ok) {
+		d.failures++;
+		say("CHECK FAILED: %s", what);
+	}
+}
+
+static void monitor(void *ctx, bool received, const uint8_t *pkt, size_t len)
+{
+	(void)ctx;
+	zble_btsnoop_file_record(&d.snoop, received, pkt, len, zble_btsnoop_unix_us());
+}
+
+static const struct bt_data ad[] = {
+	BT_DATA_BYTES(BT_DATA_FLAGS, BT_LE_AD_GENERAL | BT_LE_AD_NO_BREDR),
+	BT_DATA(BT_DATA_MANUFACTURER_DATA, magic, sizeof(magic)),
+};
+
+static void on_connected(struct bt_conn *conn, uint8_t err)
+{
+	char addr[BT_ADDR_LE_STR_LEN];
+	struct bt_conn_info info;
+	bt_conn_get_info(conn, &info);
+	bt_addr_le_to_str(info.le.dst, addr, sizeof(addr));
+	if (err) {
+		say("connection failed: %s err 0x%02x", addr, err);
+	} else {
+		say("connected: %s role=%s interval=%u", addr,
+		    info.role == BT_CONN_ROLE_CENTRAL ? "central" : "peripheral", info.le.interval);
+		check(info.role == (d.peripheral ? BT_CONN_ROLE_PERIPHERAL : BT_CONN_ROLE_CENTRAL), "role");
+		if (!d.conn) {
+			d.conn = bt_conn_ref(conn);
+		}
+	}
+	d.err = err;
+	k_sem_give(&d.connected);
+}
+
+static void on_disconnected(struct bt_conn *conn, uint8_t reason)
+{
+	(void)conn;
+	say("disconnected: reason 0x%02x", reason);
+	d.reason = reason;
+	if (d.conn) {
+		bt_conn_unref(d.conn);
+		d.conn = NULL;
+	}
+	if (d.restart_adv) {
+		/* From the callback: queued, not waited for (P1). */
+		int err = bt_le_adv_start(BT_LE_ADV_CONN_FAST_1, ad, ARRAY_SIZE(ad), NULL, 0);
+		say("advertising restarted from the disconnected callback (%d)", err);
+		check(err == 0, "restart advertising");
+	}
+	k_sem_give(&d.disconnected);
+}
+
+static bool find_magic(struct bt_data *data, void *user)
+{
+	bool *match = user;
+	if (data->type == BT_DATA_MANUFACTURER_DATA && data->data_len == sizeof(magic) &&
+	    !memcmp(data->data, magic, sizeof(magic))) {
+		*match = true;
+		return false;
+	}
+	return true;
+}
+
+static void on_scan(const bt_addr_le_t *addr, int8_t rssi, uint8_t type, struct net_buf_simple *buf)
+{
+	bool match = false;
+	bt_data_parse(buf, find_magic, &match);
+	if (match && type == BT_GAP_ADV_TYPE_ADV_IND) {
+		char s[BT_ADDR_LE_STR_LEN];
+		bt_addr_le_to_str(addr, s, sizeof(s));
+		say("found the zble peripheral: %s rssi %d", s, rssi);
+		bt_addr_le_copy(&d.peer, addr);
+		k_sem_give(&d.found);
+	}
+}
+
+static bool wait_sem(struct k_sem *s, int seconds, const char *what)
+{
+	bool ok = k_sem_take(s, K_SECONDS(seconds)) == 0;
+	check(ok, what);
+	return ok;
+}
+
+/* The spec gives the side that disconnects "terminated by local host";
+ * BlueZ's emulator echoes the reason it was sent instead. */
+static bool local_reason(uint8_t reason)
+{
+	return reason == BT_HCI_ERR_LOCALHOST_TERM_CONN || reason == BT_HCI_ERR_REMOTE_USER_TERM_CONN;
+}
+
+static int run_peripheral(void)
+{
+	int err = bt_le_adv_start(BT_LE_ADV_CONN_FAST_1, ad, ARRAY_SIZE(ad), NULL, 0);
+	say("advertising (%d)", err);
+	check(err == 0, "advertise");
+	d.restart_adv = true;
+	/* First connection: the central disconnects; we advertise again. */
+	if (!wait_sem(&d.connected, 30, "first connection") || !wait_sem(&d.disconnected, 30, "first disconnect")) {
+		return 1;
+	}
+	d.restart_adv = false;
+	check(d.reason == BT_HCI_ERR_REMOTE_USER_TERM_CONN, "remote user terminated");
+	/* Second connection: we disconnect. */
+	if (!wait_sem(&d.connected, 30, "second connection")) {
+		return 1;
+	}
+	k_msleep(300);
+	struct bt_conn *conn = d.conn ? bt_conn_ref(d.conn) : NULL;
+	err = conn ? bt_conn_disconnect(conn, BT_HCI_ERR_REMOTE_USER_TERM_CONN) : -ENOTCONN;
+	say("disconnecting (%d)", err);
+	check(err == 0, "disconnect");
+	bt_conn_unref(conn);
+	wait_sem(&d.disconnected, 10, "second disconnect");
+	check(local_reason(d.reason), "local host terminated");
+	return 0;
+}
+
+static int connect_to(const bt_addr_le_t *peer, uint16_t timeout_10ms)
+{
+	struct bt_conn_le_create_param cp = BT_CONN_LE_CREATE_PARAM_INIT(0, BT_GAP_SCAN_FAST_INTERVAL, BT_GAP_SCAN_FAST_WINDOW);
+	cp.timeout = timeout_10ms;
+	struct bt_conn *conn = NULL;
+	int err = bt_conn_le_create(peer, &cp, BT_LE_CONN_PARAM_DEFAULT, &conn);
+	if (conn) {
+		bt_conn_unref(conn); /* the callbacks keep their own */
+	}
+	return err;
+}
+
+static bool scan_and_connect(void)
+{
+	int err = bt_le_scan_start(BT_LE_SCAN_ACTIVE, on_scan);
+	say("scanning (%d)", err);
+	check(err == 0, "scan start");
+	if (!wait_sem(&d.found, 30, "peripheral found")) {
+		return false;
+	}
+	err = bt_le_scan_stop();
+	check(err == 0, "scan stop");
+	err = connect_to(&d.peer, 0);
+	say("connecting (%d)", err);
+	check(err == 0, "connect");
+	if (!wait_sem(&d.connected, 10, "connected")) {
+		return false;
+	}
+	check(d.err == 0, "connected without error");
+	return d.err == 0;
+}
+
+static int run_central(void)
+{
+	if (!scan_and_connect()) {
+		return 1;
+	}
+	k_msleep(300);
+	struct bt_conn *conn = bt_conn_ref(d.conn);
+	int err = bt_conn_disconnect(conn, BT_HCI_ERR_REMOTE_USER_TERM_CONN);
+	bt_conn_unref(conn);
+	say("disconnecting (%d)", err);
+	check(err == 0, "disconnect");
+	wait_sem(&d.disconnected, 10, "disconnected");
+	check(local_reason(d.reason), "local host terminated");
+
+	/* The peripheral advertises again from its callback. */
+	k_msleep(200);
+	if (!scan_and_connect()) {
+		return 1;
+	}
+	wait_sem(&d.disconnected, 10, "disconnected by the peripheral");
+	check(d.reason == BT_HCI_ERR_REMOTE_USER_TERM_CONN, "remote user terminated");
+
+	/* Nobody advertises at these addresses. */
+	bt_addr_le_t ghost = { .type = BT_ADDR_LE_RANDOM, .a = { { 0x55, 0x44, 0x33, 0x22, 0x11, 0xc0 } } };
+	err = connect_to(&ghost, 50);
+	say("connecting to an absent peer with a 500 ms timeout (%d)", err);
+	wait_sem(&d.connected, 10, "timeout reported");
+	check(err != 0 || d.err != 0, "absent peer: error");
+
+	bt_addr_le_t ghost2 = { .type = BT_ADDR_LE_RANDOM, .a = { { 0x66, 0x44, 0x33, 0x22, 0x11, 0xc0 } } };
+	struct bt_conn *pending = NULL;
+	struct bt_conn_le_create_param cp = BT_CONN_LE_CREATE_PARAM_INIT(0, BT_GAP_SCAN_FAST_INTERVAL, BT_GAP_SCAN_FAST_WINDOW);
+	err = bt_conn_le_create(&ghost2, &cp, BT_LE_CONN_PARAM_DEFAULT, &pending);
+	say("connecting to another absent peer, then cancelling (%d)", err);
+	if (err == 0) {
+		k_msleep(100);
+		err = bt_conn_disconnect(pending, 0);
+		say("cancel (%d)", err);
+		bt_conn_unref(pending);
+	}
+	wait_sem(&d.connected, 10, "cancel reported");
+	check(d.err != 0, "cancelled connect: error");
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: zble-demo --role peripheral|central --hci SPEC [--btsnoop FILE]\n"
+			"  SPEC: unix:PATH | tcp:HOST:PORT | tty:PATH[,baud] | userchan:N\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *hci = NULL, *snoop = NULL;
+	d.role = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--role") && i + 1 < argc) {
+			d.role = argv[++i];
+		} else if (!strcmp(argv[i], "--hci") && i + 1 < argc) {
+			hci = argv[++i];
+		} else if (!strcmp(argv[i], "--btsnoop") && i + 1 < argc) {
+			snoop = argv[++i];
+		} else {
+			usage();
+		}
+	}
+	if (!d.role || !hci || (strcmp(d.role, "peripheral") && strcmp(d.role, "central"))) {
+		usage();
+	}
+	d.peripheral = !strcmp(d.role, "peripheral");
+
+#if !defined(ZBLE_KERNEL_THREADS)
+	zble_posix_loop_init(&d.loop);
+	zble_kernel_init(&d.k, &zble_posix_loop_port, &d.loop);
+#else
+	zble_kernel_init(&d.k, NULL, NULL);
+#endif
+	zble_port_set_current_kernel(&d.k);
+	struct zble_h4_posix_config cfg = { .spec = hci };
+#if !defined(ZBLE_KERNEL_THREADS)
+	cfg.loop = &d.loop;
+#endif
+	int err = zble_h4_posix_init(&d.hci, &cfg);
+	if (err) {
+		fprintf(stderr, "zble-demo: bad --hci %s (%d)\n", hci, err);
+		return 2;
+	}
+	zble_host_init(&d.host, &d.k, &d.hci.drv);
+	if (snoop) {
+		err = zble_btsnoop_file_open(&d.snoop, snoop);
+		if (err) {
+			fprintf(stderr, "zble-demo: cannot write %s (%d)\n", snoop, err);
+			return 2;
+		}
+		zble_host_set_monitor(&d.host, monitor, NULL);
+		d.snooping = true;
+	}
+	k_sem_init(&d.connected, 0, 4);
+	k_sem_init(&d.disconnected, 0, 4);
+	k_sem_init(&d.found, 0, 1);
+	d.cb.connected = on_connected;
+	d.cb.disconnected = on_disconnected;
+	bt_conn_cb_register(&d.cb);
+
+	err = bt_enable(NULL);
+	bt_addr_le_t id;
+	size_t n = 1;
+	bt_id_get(&id, &n);
+	char s[BT_ADDR_LE_STR_LEN];
+	bt_addr_le_to_str(&id, s, sizeof(s));
+	say("bt_enable: %d, identity %s, HCI version %u", err, s, d.host.hci_version);
+	if (err) {
+		return 1;
+	}
+	int rc = d.peripheral ? run_peripheral() : run_central();
+	say("done: %s (%d failed checks; discarded reports %u, malformed %u)", rc || d.failures ? "FAIL" : "ok",
+	    d.failures, d.host.stats.rx_discarded, d.host.stats.malformed);
+	bt_disable();
+	zble_host_deinit(&d.host);
+	if (d.snooping) {
+		zble_btsnoop_file_close(&d.snoop);
+	}
+	zble_kernel_deinit(&d.k);
+	return rc || d.failures ? 1 : 0;
+}
