@@ -89,8 +89,10 @@ struct bt_conn {
 
 struct zble_host_stats {
 	uint32_t rx_events, rx_acl, tx_cmds;
+	/* The receive path counts with atomics: read these with __atomic_load_n. */
 	uint32_t rx_discarded;       /* discardable events dropped: pool empty */
 	uint32_t rx_dropped;         /* essential packets dropped: pool empty (a sizing bug) */
+	uint32_t rx_rejected;        /* receive path: empty, unknown type, too long (atomic) */
 	uint32_t malformed;          /* events or ACL too short or inconsistent */
 	uint32_t unknown_events;
 	uint32_t unexpected_cmd_rsp; /* completions for commands not sent */

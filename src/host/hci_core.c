@@ -73,6 +73,7 @@ int zble_host_recv(void *ctx, const uint8_t *pkt, size_t len)
 	struct net_buf_pool *pool;
 
 	if (len < 1) {
+		__atomic_fetch_add(&host->stats.rx_rejected, 1, __ATOMIC_RELAXED);
 		return -EINVAL;
 	}
 	if (host->monitor) {
@@ -87,7 +88,7 @@ int zble_host_recv(void *ctx, const uint8_t *pkt, size_t len)
 		pool = &host->acl_pool;
 		break;
 	default:
-		__atomic_fetch_add(&host->stats.malformed, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&host->stats.rx_rejected, 1, __ATOMIC_RELAXED);
 		return -EPROTO;
 	}
 	struct net_buf *buf = net_buf_alloc(pool, K_NO_WAIT);
@@ -98,7 +99,7 @@ int zble_host_recv(void *ctx, const uint8_t *pkt, size_t len)
 	}
 	if (len > net_buf_tailroom(buf)) {
 		net_buf_unref(buf);
-		__atomic_fetch_add(&host->stats.malformed, 1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&host->stats.rx_rejected, 1, __ATOMIC_RELAXED);
 		return -EMSGSIZE;
 	}
 	net_buf_add_mem(buf, pkt, len);
@@ -183,12 +184,15 @@ static void cmd_timeout_handler(struct k_work *work)
 	struct zble_host *host = CONTAINER_OF(k_work_delayable_from_work(work), struct zble_host, cmd_timeout);
 	k_mutex_lock(&host->lock, K_FOREVER);
 	struct net_buf *buf = host->sent_cmd;
-	if (buf) {
-		/* A controller that never answers must not wedge the host. */
+	/* A controller that never answers, or never returns the credit, must
+	 * not wedge the host: fail the command and take the credit back. */
+	if (buf || host->ncmd == 0) {
 		host->sent_cmd = NULL;
 		host->ncmd = 1;
 		host->stats.cmd_timeouts++;
-		cmd_finish(host, buf, ZBLE_HCI_STATUS_TIMEOUT, NULL, 0);
+		if (buf) {
+			cmd_finish(host, buf, ZBLE_HCI_STATUS_TIMEOUT, NULL, 0);
+		}
 		k_work_submit_to_queue(&host->wq, &host->tx_work);
 	}
 	k_mutex_unlock(&host->lock);
@@ -200,20 +204,22 @@ static void cmd_response(struct zble_host *host, uint8_t ncmd, uint16_t opcode, 
 {
 	/* Conservative: one command in flight, whatever the controller allows. */
 	host->ncmd = ncmd ? 1 : 0;
-	if (opcode == 0x0000) {
-		k_work_submit_to_queue(&host->wq, &host->tx_work);
-		return; /* a credit-only NOP */
+	if (opcode != 0x0000) { /* 0x0000: a credit-only NOP */
+		struct net_buf *buf = host->sent_cmd;
+		struct zble_cmd_meta *meta = buf ? net_buf_user_data(buf) : NULL;
+		if (meta && meta->opcode == opcode) {
+			host->sent_cmd = NULL;
+			k_work_cancel_delayable(&host->cmd_timeout);
+			cmd_finish(host, buf, status, rp, rp_len);
+		} else {
+			host->stats.unexpected_cmd_rsp++;
+		}
 	}
-	struct net_buf *buf = host->sent_cmd;
-	struct zble_cmd_meta *meta = buf ? net_buf_user_data(buf) : NULL;
-	if (!meta || meta->opcode != opcode) {
-		host->stats.unexpected_cmd_rsp++;
-		k_work_submit_to_queue(&host->wq, &host->tx_work);
-		return;
+	if (host->ncmd == 0) {
+		/* No credit: a controller that never sends the NOP that returns
+		 * it must not stop the host for good (credit watchdog). */
+		k_work_reschedule_for_queue(&host->wq, &host->cmd_timeout, K_MSEC(ZBLE_HCI_CMD_TIMEOUT_MS));
 	}
-	host->sent_cmd = NULL;
-	k_work_cancel_delayable(&host->cmd_timeout);
-	cmd_finish(host, buf, status, rp, rp_len);
 	k_work_submit_to_queue(&host->wq, &host->tx_work);
 }
 

@@ -25,7 +25,9 @@ void fake_ctrl_event(struct fake_ctrl *c, uint8_t code, const uint8_t *params, u
 	pkt[0] = ZBLE_H4_EVT;
 	pkt[1] = code;
 	pkt[2] = len;
-	memcpy(pkt + 3, params, len);
+	if (len) {
+		memcpy(pkt + 3, params, len);
+	}
 	deliver(c, pkt, 3u + len);
 }
 
@@ -35,7 +37,9 @@ static void cmd_complete(struct fake_ctrl *c, uint16_t opcode, uint8_t status, c
 	p[0] = 1;
 	sys_put_le16(opcode, p + 1);
 	p[3] = status;
-	memcpy(p + 4, rp, rp_len);
+	if (rp_len) {
+		memcpy(p + 4, rp, rp_len);
+	}
 	fake_ctrl_event(c, BT_HCI_EVT_CMD_COMPLETE, p, (uint8_t)(4 + rp_len));
 }
 
