@@ -267,7 +267,7 @@ static int run_central(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: zble-demo --role peripheral|central --hci SPEC [--btsnoop FILE]\n"
+	fprintf(stderr, "usage: zble-demo --role peripheral|central --hci SPEC [--btsnoop FILE] [--legacy]\n"
 			"  SPEC: unix:PATH | tcp:HOST:PORT | tty:PATH[,baud] | userchan:N\n");
 	exit(2);
 }
@@ -275,6 +275,7 @@ static void usage(void)
 int main(int argc, char **argv)
 {
 	const char *hci = NULL, *snoop = NULL;
+	bool legacy = false;
 	d.role = NULL;
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--role") && i + 1 < argc) {
@@ -283,6 +284,8 @@ int main(int argc, char **argv)
 			hci = argv[++i];
 		} else if (!strcmp(argv[i], "--btsnoop") && i + 1 < argc) {
 			snoop = argv[++i];
+		} else if (!strcmp(argv[i], "--legacy")) {
+			legacy = true;
 		} else {
 			usage();
 		}
@@ -309,6 +312,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	zble_host_init(&d.host, &d.k, &d.hci.drv);
+	zble_host_use_legacy_commands(&d.host, legacy);
 	if (snoop) {
 		err = zble_btsnoop_file_open(&d.snoop, snoop);
 		if (err) {
@@ -331,7 +335,8 @@ int main(int argc, char **argv)
 	bt_id_get(&id, &n);
 	char s[BT_ADDR_LE_STR_LEN];
 	bt_addr_le_to_str(&id, s, sizeof(s));
-	say("bt_enable: %d, identity %s, HCI version %u", err, s, d.host.hci_version);
+	say("bt_enable: %d, identity %s, HCI version %u, %s commands", err, s, d.host.hci_version,
+	    d.host.ext ? "extended" : "legacy");
 	if (err) {
 		return 1;
 	}

@@ -87,6 +87,16 @@ struct bt_conn {
 	struct k_work_delayable create_timeout;
 };
 
+/* An advertising set (extended advertising commands). */
+struct bt_le_ext_adv {
+	struct zble_host *host;
+	const struct bt_le_ext_adv_cb *cb;
+	uint8_t handle;
+	bool used, enabled, connectable;
+	bool internal; /* runs bt_le_adv_start() on an extended controller */
+	int8_t tx_power;
+};
+
 struct zble_host_stats {
 	uint32_t rx_events, rx_acl, tx_cmds;
 	/* The receive path counts with atomics: read these with __atomic_load_n. */
@@ -100,6 +110,7 @@ struct zble_host_stats {
 	uint32_t async_errors;       /* failures of calls made from callbacks */
 	uint32_t hw_errors;
 	uint32_t acl_dropped;        /* no L2CAP yet in this version */
+	uint32_t ext_reports_dropped; /* fragmented extended reports */
 };
 
 typedef void (*zble_monitor_t)(void *ctx, bool received, const uint8_t *pkt, size_t len);
@@ -144,10 +155,14 @@ struct zble_host {
 	bt_addr_le_t id_addr;
 	char name[CONFIG_BT_DEVICE_NAME_MAX + 1];
 
+	bool ext;           /* extended advertising/scanning/initiating commands */
+	bool force_legacy;
 	struct {
 		bool enabled;
 		bool connectable;
+		struct bt_le_ext_adv *set; /* extended controller: the set in use */
 	} adv;
+	struct bt_le_ext_adv ext_adv[CONFIG_BT_EXT_ADV_MAX_ADV_SET];
 	struct {
 		bool enabled;
 		bt_le_scan_cb_t *cb;
@@ -168,6 +183,9 @@ struct zble_host {
  * to the controller yet (bt_enable does). 0 or -EINVAL. */
 int zble_host_init(struct zble_host *host, struct zble_kernel *k, struct zble_hci_driver *driver);
 void zble_host_deinit(struct zble_host *host);
+/* Before bt_enable(): use the legacy advertising, scanning and connection
+ * commands even on a controller with extended advertising. */
+void zble_host_use_legacy_commands(struct zble_host *host, bool legacy);
 /* Every HCI packet, both ways, with its H4 type byte (btsnoop capture). */
 void zble_host_set_monitor(struct zble_host *host, zble_monitor_t fn, void *ctx);
 /* The host of the current kernel, or NULL. */

@@ -22,6 +22,17 @@ struct conn_complete {
 
 static void create_timeout_handler(struct k_work *work);
 
+/* Interval min/max, latency, timeout and a zero CE length range. */
+static void put_conn_param(uint8_t *p, const struct bt_le_conn_param *param)
+{
+	sys_put_le16(param->interval_min, p);
+	sys_put_le16(param->interval_max, p + 2);
+	sys_put_le16(param->latency, p + 4);
+	sys_put_le16(param->timeout, p + 6);
+	sys_put_le16(0, p + 8);
+	sys_put_le16(0, p + 10);
+}
+
 void zble_conn_setup(struct zble_host *host)
 {
 	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
@@ -90,6 +101,11 @@ static struct bt_conn *conn_by_handle(struct zble_host *host, uint16_t handle)
 		}
 	}
 	return NULL;
+}
+
+struct bt_conn *zble_conn_lookup_handle(struct zble_host *host, uint16_t handle)
+{
+	return bt_conn_ref(conn_by_handle(host, handle));
 }
 
 static struct bt_conn *conn_initiating(struct zble_host *host)
@@ -166,8 +182,11 @@ static void on_conn_complete(struct zble_host *host, const struct conn_complete 
 	struct bt_conn *conn;
 
 	if (cc->role == BT_HCI_ROLE_PERIPHERAL) {
-		/* Legacy advertising ends with a connection or a directed timeout. */
-		host->adv.enabled = false;
+		/* Legacy advertising ends with a connection or a directed timeout;
+		 * an advertising set's end is told by Advertising Set Terminated. */
+		if (!host->ext) {
+			host->adv.enabled = false;
+		}
 		if (cc->status) {
 			return;
 		}
@@ -318,12 +337,7 @@ static void evt_conn_param_req(struct zble_host *host, const uint8_t *p, size_t 
 	if (accept) {
 		uint8_t cp[14];
 		sys_put_le16(handle, cp);
-		sys_put_le16(param.interval_min, cp + 2);
-		sys_put_le16(param.interval_max, cp + 4);
-		sys_put_le16(param.latency, cp + 6);
-		sys_put_le16(param.timeout, cp + 8);
-		sys_put_le16(0, cp + 10);
-		sys_put_le16(0, cp + 12);
+		put_conn_param(cp + 2, &param);
 		(void)zble_hci_cmd_send(host, BT_HCI_OP_LE_CONN_PARAM_REQ_REPLY, cp, sizeof(cp), NULL, NULL, NULL);
 	} else {
 		uint8_t cp[3];
@@ -357,8 +371,12 @@ void zble_le_meta_event(struct zble_host *host, uint8_t subevent, const uint8_t 
 	case BT_HCI_EVT_LE_PHY_UPDATE_COMPLETE:
 	case BT_HCI_EVT_LE_LTK_REQUEST:
 	case BT_HCI_EVT_LE_DIRECT_ADV_REPORT:
+		break;
 	case BT_HCI_EVT_LE_EXT_ADVERTISING_REPORT:
+		zble_scan_evt_ext_adv_report(host, p, len);
+		break;
 	case BT_HCI_EVT_LE_ADV_SET_TERMINATED:
+		zble_adv_evt_set_terminated(host, p, len);
 		break;
 	default:
 		host->stats.unknown_events++;
@@ -447,24 +465,37 @@ int bt_conn_le_create(const bt_addr_le_t *peer, const struct bt_conn_le_create_p
 	conn->state = BT_CONN_STATE_CONNECTING;
 	bt_addr_le_copy(&conn->dst, peer);
 
-	uint8_t cp[25];
-	sys_put_le16(create_param->interval, cp);
-	sys_put_le16(create_param->window, cp + 2);
-	cp[4] = 0; /* no filter accept list */
-	cp[5] = peer->type;
-	memcpy(cp + 6, peer->a.val, 6);
-	cp[12] = host->id_addr.type;
-	sys_put_le16(conn_param->interval_min, cp + 13);
-	sys_put_le16(conn_param->interval_max, cp + 15);
-	sys_put_le16(conn_param->latency, cp + 17);
-	sys_put_le16(conn_param->timeout, cp + 19);
-	sys_put_le16(0, cp + 21);
-	sys_put_le16(0, cp + 23);
+	uint8_t cp[26];
+	uint8_t len;
+	uint16_t opcode;
+	if (host->ext) {
+		/* Extended: 1M only; the enhanced connection complete follows. */
+		cp[0] = 0;
+		cp[1] = host->id_addr.type;
+		cp[2] = peer->type;
+		memcpy(cp + 3, peer->a.val, 6);
+		cp[9] = BIT(0);
+		sys_put_le16(create_param->interval, cp + 10);
+		sys_put_le16(create_param->window, cp + 12);
+		put_conn_param(cp + 14, conn_param);
+		opcode = BT_HCI_OP_LE_EXT_CREATE_CONN;
+		len = 26;
+	} else {
+		sys_put_le16(create_param->interval, cp);
+		sys_put_le16(create_param->window, cp + 2);
+		cp[4] = 0; /* no filter accept list */
+		cp[5] = peer->type;
+		memcpy(cp + 6, peer->a.val, 6);
+		cp[12] = host->id_addr.type;
+		put_conn_param(cp + 13, conn_param);
+		opcode = BT_HCI_OP_LE_CREATE_CONN;
+		len = 25;
+	}
 
 	struct zble_sync sync;
 	zble_sync_init(&sync);
 	struct zble_sync *s = zble_sync_or_null(host, &sync);
-	err = zble_hci_cmd_send(host, BT_HCI_OP_LE_CREATE_CONN, cp, sizeof(cp), create_done, conn, s);
+	err = zble_hci_cmd_send(host, opcode, cp, len, create_done, conn, s);
 	if (err) {
 		conn_gone(conn);
 		zble_api_exit(host);
@@ -535,12 +566,7 @@ int bt_conn_le_param_update(struct bt_conn *conn, const struct bt_le_conn_param 
 	if (!err) {
 		uint8_t cp[14];
 		sys_put_le16(conn->handle, cp);
-		sys_put_le16(param->interval_min, cp + 2);
-		sys_put_le16(param->interval_max, cp + 4);
-		sys_put_le16(param->latency, cp + 6);
-		sys_put_le16(param->timeout, cp + 8);
-		sys_put_le16(0, cp + 10);
-		sys_put_le16(0, cp + 12);
+		put_conn_param(cp + 2, param);
 		struct zble_sync sync;
 		zble_sync_init(&sync);
 		struct zble_sync *s = zble_sync_or_null(host, &sync);

@@ -22,7 +22,12 @@ void zble_conn_teardown(struct zble_host *host);
 void zble_conn_evt_disconnect_complete(struct zble_host *host, const uint8_t *p, size_t len);
 void zble_le_meta_event(struct zble_host *host, uint8_t subevent, const uint8_t *p, size_t len);
 
+/* A new reference to the connected link with that handle, or NULL. */
+struct bt_conn *zble_conn_lookup_handle(struct zble_host *host, uint16_t handle);
+
 /* advertising and scanning (adv.c, scan.c) */
+void zble_adv_evt_set_terminated(struct zble_host *host, const uint8_t *p, size_t len);
+void zble_scan_evt_ext_adv_report(struct zble_host *host, const uint8_t *p, size_t len);
 void zble_adv_conn_established(struct zble_host *host);
 void zble_scan_evt_adv_report(struct zble_host *host, const uint8_t *p, size_t len);
 

@@ -222,6 +222,10 @@ static const struct init_step steps[] = {
 
 static void init_done(struct zble_host *host, int err)
 {
+	/* Like Zephyr with CONFIG_BT_EXT_ADV: a controller that has extended
+	 * advertising gets the extended commands for all of GAP. */
+	host->ext = le_feature(host, BT_LE_FEAT_BIT_EXT_ADV) && cmd_supported(host, 36, 2) && cmd_supported(host, 37, 5) &&
+		    cmd_supported(host, 37, 7) && !host->force_legacy;
 	host->enabling = false;
 	host->init_err = err;
 	host->ready = err == 0;
@@ -330,6 +334,13 @@ int bt_enable(bt_ready_cb_t cb)
 	}
 	zble_api_exit(host);
 	return err;
+}
+
+void zble_host_use_legacy_commands(struct zble_host *host, bool legacy)
+{
+	k_mutex_lock(&host->lock, K_FOREVER);
+	host->force_legacy = legacy;
+	k_mutex_unlock(&host->lock);
 }
 
 bool bt_is_ready(void)

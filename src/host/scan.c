@@ -24,6 +24,24 @@ static uint16_t props_of(uint8_t evt_type)
 	}
 }
 
+/* One report to the legacy callback and every listener. */
+static void deliver(struct zble_host *host, const struct bt_le_scan_recv_info *info, const uint8_t *data, uint8_t dlen)
+{
+	struct net_buf_simple ad;
+	net_buf_simple_init_with_data(&ad, (void *)data, dlen);
+	if (host->scan.cb) {
+		host->scan.cb(info->addr, info->rssi, info->adv_type, &ad);
+		net_buf_simple_init_with_data(&ad, (void *)data, dlen);
+	}
+	SYS_SLIST_FOR_EACH_NODE_SAFE(&host->scan.listeners, n, s) {
+		struct bt_le_scan_cb *cb = CONTAINER_OF(n, struct bt_le_scan_cb, node);
+		if (cb->recv) {
+			cb->recv(info, &ad);
+			net_buf_simple_init_with_data(&ad, (void *)data, dlen);
+		}
+	}
+}
+
 void zble_scan_evt_adv_report(struct zble_host *host, const uint8_t *p, size_t len)
 {
 	if (len < 1) {
@@ -49,8 +67,6 @@ void zble_scan_evt_adv_report(struct zble_host *host, const uint8_t *p, size_t l
 			continue;
 		}
 
-		struct net_buf_simple ad;
-		net_buf_simple_init_with_data(&ad, (void *)data, dlen);
 		struct bt_le_scan_recv_info info = {
 			.addr = &addr,
 			.sid = 0xff,
@@ -61,17 +77,71 @@ void zble_scan_evt_adv_report(struct zble_host *host, const uint8_t *p, size_t l
 			.primary_phy = BT_GAP_LE_PHY_1M,
 			.secondary_phy = BT_GAP_LE_PHY_NONE,
 		};
-		if (host->scan.cb) {
-			host->scan.cb(&addr, rssi, evt_type, &ad);
-			net_buf_simple_init_with_data(&ad, (void *)data, dlen);
+		deliver(host, &info, data, dlen);
+	}
+}
+
+/* Legacy PDUs in an extended report: their event type bits, as the legacy
+ * advertising report's type. */
+static uint8_t legacy_type(uint16_t evt)
+{
+	if (evt & BIT(3)) {
+		return BT_GAP_ADV_TYPE_SCAN_RSP;
+	}
+	if (evt & BIT(2)) {
+		return BT_GAP_ADV_TYPE_ADV_DIRECT_IND;
+	}
+	if (evt & BIT(0)) {
+		return BT_GAP_ADV_TYPE_ADV_IND;
+	}
+	return (evt & BIT(1)) ? BT_GAP_ADV_TYPE_ADV_SCAN_IND : BT_GAP_ADV_TYPE_ADV_NONCONN_IND;
+}
+
+void zble_scan_evt_ext_adv_report(struct zble_host *host, const uint8_t *p, size_t len)
+{
+	if (len < 1) {
+		host->stats.malformed++;
+		return;
+	}
+	uint8_t num = p[0];
+	size_t off = 1;
+	for (uint8_t i = 0; i < num; i++) {
+		/* event type(2) addr type, addr(6), PHYs(2), SID, TX power, RSSI,
+		 * periodic interval(2), direct addr type + addr(7), length, data */
+		if (off + 24 > len || off + 24u + p[off + 23] > len) {
+			host->stats.malformed++;
+			return;
 		}
-		SYS_SLIST_FOR_EACH_NODE_SAFE(&host->scan.listeners, n, s) {
-			struct bt_le_scan_cb *cb = CONTAINER_OF(n, struct bt_le_scan_cb, node);
-			if (cb->recv) {
-				cb->recv(&info, &ad);
-				net_buf_simple_init_with_data(&ad, (void *)data, dlen);
-			}
+		const uint8_t *r = p + off;
+		uint16_t evt = sys_get_le16(r);
+		uint8_t dlen = r[23];
+		off += 24u + dlen;
+		if (!host->scan.enabled) {
+			continue;
 		}
+		if ((evt >> 5) & 0x3) {
+			host->stats.ext_reports_dropped++; /* fragment: not reassembled */
+			continue;
+		}
+		bt_addr_le_t addr = { .type = r[2] };
+		memcpy(addr.a.val, r + 3, 6);
+		bool legacy = evt & BIT(4);
+		uint16_t props = evt & 0x0f;
+		if (!legacy) {
+			props |= BT_GAP_ADV_PROP_EXT_ADV;
+		}
+		struct bt_le_scan_recv_info info = {
+			.addr = &addr,
+			.sid = r[11],
+			.tx_power = (int8_t)r[12],
+			.rssi = (int8_t)r[13],
+			.adv_type = legacy ? legacy_type(evt) : BT_GAP_ADV_TYPE_EXT_ADV,
+			.adv_props = props,
+			.interval = sys_get_le16(r + 14),
+			.primary_phy = r[9],
+			.secondary_phy = r[10],
+		};
+		deliver(host, &info, r + 24, dlen);
 	}
 }
 
@@ -106,21 +176,37 @@ int bt_le_scan_start(const struct bt_le_scan_param *param, bt_le_scan_cb_t cb)
 		zble_api_exit(host);
 		return err;
 	}
-	uint8_t cp[7];
-	cp[0] = param->type;
-	sys_put_le16(param->interval, cp + 1);
-	sys_put_le16(param->window, cp + 3);
-	cp[5] = host->id_addr.type; /* identity: no address change while advertising */
-	cp[6] = (param->options & BT_LE_SCAN_OPT_FILTER_ACCEPT_LIST) ? 1 : 0;
-	uint8_t en[2] = { 1, (param->options & BT_LE_SCAN_OPT_FILTER_DUPLICATE) ? 1 : 0 };
-
+	uint8_t own = host->id_addr.type; /* identity: no address change while advertising */
+	uint8_t filter = (param->options & BT_LE_SCAN_OPT_FILTER_ACCEPT_LIST) ? 1 : 0;
+	uint8_t dup = (param->options & BT_LE_SCAN_OPT_FILTER_DUPLICATE) ? 1 : 0;
 	struct zble_sync sync;
 	zble_sync_init(&sync);
 	struct zble_sync *s = zble_sync_or_null(host, &sync);
 	host->scan.cb = cb;
-	err = zble_hci_cmd_send(host, BT_HCI_OP_LE_SET_SCAN_PARAM, cp, sizeof(cp), NULL, NULL, s);
-	if (!err) {
-		err = zble_hci_cmd_send(host, BT_HCI_OP_LE_SET_SCAN_ENABLE, en, sizeof(en), scan_enable_done, host, s);
+	if (host->ext) {
+		uint8_t cp[8] = { own, filter, BIT(0), param->type };
+		sys_put_le16(param->interval, cp + 4);
+		sys_put_le16(param->window, cp + 6);
+		uint8_t en[6] = { 1, dup };
+		sys_put_le16(param->timeout, en + 2);
+		err = zble_hci_cmd_send(host, BT_HCI_OP_LE_SET_EXT_SCAN_PARAM, cp, sizeof(cp), NULL, NULL, s);
+		if (!err) {
+			err = zble_hci_cmd_send(host, BT_HCI_OP_LE_SET_EXT_SCAN_ENABLE, en, sizeof(en), scan_enable_done,
+						host, s);
+		}
+	} else {
+		uint8_t cp[7];
+		cp[0] = param->type;
+		sys_put_le16(param->interval, cp + 1);
+		sys_put_le16(param->window, cp + 3);
+		cp[5] = own;
+		cp[6] = filter;
+		uint8_t en[2] = { 1, dup };
+		err = zble_hci_cmd_send(host, BT_HCI_OP_LE_SET_SCAN_PARAM, cp, sizeof(cp), NULL, NULL, s);
+		if (!err) {
+			err = zble_hci_cmd_send(host, BT_HCI_OP_LE_SET_SCAN_ENABLE, en, sizeof(en), scan_enable_done,
+						host, s);
+		}
 	}
 	int werr = zble_sync_wait(host, s);
 	zble_api_exit(host);
@@ -137,11 +223,12 @@ int bt_le_scan_stop(void)
 		zble_api_exit(host);
 		return -EALREADY;
 	}
-	uint8_t en[2] = { 0, 0 };
+	uint8_t en[6] = { 0 };
 	struct zble_sync sync;
 	zble_sync_init(&sync);
 	struct zble_sync *s = zble_sync_or_null(host, &sync);
-	int err = zble_hci_cmd_send(host, BT_HCI_OP_LE_SET_SCAN_ENABLE, en, sizeof(en), scan_enable_done, NULL, s);
+	int err = host->ext ? zble_hci_cmd_send(host, BT_HCI_OP_LE_SET_EXT_SCAN_ENABLE, en, 6, scan_enable_done, NULL, s)
+			    : zble_hci_cmd_send(host, BT_HCI_OP_LE_SET_SCAN_ENABLE, en, 2, scan_enable_done, NULL, s);
 	int werr = zble_sync_wait(host, s);
 	zble_api_exit(host);
 	return err ? err : werr;

@@ -402,6 +402,161 @@ static void test_fuzz_random_events(void **state)
 	assert_true(err == 0 || err == -EALREADY);
 }
 
+/* ---- extended advertising controllers ---- */
+
+static struct {
+	int connected, sent;
+	uint8_t num_sent;
+	struct bt_conn *conn;
+	struct k_sem done;
+} ext;
+
+static void ext_connected(struct bt_le_ext_adv *adv, struct bt_le_ext_adv_connected_info *info)
+{
+	(void)adv;
+	ext.connected++;
+	ext.conn = info->conn;
+	k_sem_give(&ext.done);
+}
+
+static void ext_sent(struct bt_le_ext_adv *adv, struct bt_le_ext_adv_sent_info *info)
+{
+	(void)adv;
+	ext.sent++;
+	ext.num_sent = info->num_sent;
+	k_sem_give(&ext.done);
+}
+
+static const struct bt_le_ext_adv_cb ext_cb = { .sent = ext_sent, .connected = ext_connected };
+
+static void enable_ext(void)
+{
+	g->ctrl.le_features1 = BIT(BT_LE_FEAT_BIT_EXT_ADV - 8);
+	assert_int_equal(bt_enable(NULL), 0);
+	assert_true(g->host.ext);
+	memset(&ext, 0, sizeof(ext));
+	k_sem_init(&ext.done, 0, 4);
+}
+
+static void test_ext_peripheral(void **state)
+{
+	(void)state;
+	enable_ext();
+	/* bt_le_adv_start runs an advertising set with legacy PDUs. */
+	assert_int_equal(bt_le_adv_start(BT_LE_ADV_CONN, NULL, 0, NULL, 0), 0);
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_SET_ADV_PARAM), 0);
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_SET_EXT_ADV_PARAM), 1);
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_SET_EXT_ADV_ENABLE), 1);
+	assert_true(g->host.adv.enabled);
+	/* Enhanced connection complete, then the set's termination. */
+	fake_ctrl_conn_complete(&g->ctrl, true, 0, 0x31, BT_HCI_ROLE_PERIPHERAL, peer_a);
+	assert_int_equal(k_sem_take(&g->connected, K_SECONDS(5)), 0);
+	assert_true(g->host.adv.enabled); /* until the set says it stopped */
+	fake_ctrl_set_terminated(&g->ctrl, 0, g->host.adv.set->handle, 0x31, 0);
+	ktest_run_ms(*state, 10);
+	assert_false(g->host.adv.enabled);
+	/* Restart from a callback-free context reuses the set. */
+	assert_int_equal(bt_le_adv_start(BT_LE_ADV_CONN, NULL, 0, NULL, 0), 0);
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_SET_EXT_ADV_PARAM), 2);
+	assert_int_equal(bt_le_adv_stop(), 0);
+	assert_false(g->host.adv.enabled);
+}
+
+static void test_ext_adv_sets(void **state)
+{
+	(void)state;
+	enable_ext();
+	struct bt_le_ext_adv *a = NULL, *b = NULL;
+	struct bt_le_adv_param p = BT_LE_ADV_PARAM_INIT(BT_LE_ADV_OPT_EXT_ADV | BT_LE_ADV_OPT_CONNECTABLE, 0x100,
+							0x100, NULL);
+	assert_int_equal(bt_le_ext_adv_create(&p, &ext_cb, &a), 0);
+	assert_int_equal(bt_le_ext_adv_create(&p, &ext_cb, &b), 0);
+	assert_int_not_equal(bt_le_ext_adv_get_index(a), bt_le_ext_adv_get_index(b));
+	struct bt_le_ext_adv_info info;
+	assert_int_equal(bt_le_ext_adv_get_info(a, &info), 0);
+	assert_int_equal(info.tx_power, 5);
+	/* Beyond the 31 bytes of legacy advertising. */
+	uint8_t big[120];
+	memset(big, 0x5a, sizeof(big));
+	struct bt_data ad[] = { BT_DATA(BT_DATA_MANUFACTURER_DATA, big, sizeof(big)) };
+	assert_int_equal(bt_le_ext_adv_set_data(a, ad, 1, NULL, 0), 0);
+	assert_int_equal(g->ctrl.last_len, 4 + 2 + sizeof(big));
+	assert_int_equal(bt_le_ext_adv_start(a, BT_LE_EXT_ADV_START_PARAM(100, 0)), 0);
+	assert_int_equal(bt_le_ext_adv_start(a, BT_LE_EXT_ADV_START_DEFAULT), -EALREADY);
+	assert_int_equal(bt_le_ext_adv_delete(a), -EBUSY);
+	/* Its timeout ends it: the sent callback. */
+	fake_ctrl_set_terminated(&g->ctrl, BT_HCI_ERR_ADV_TIMEOUT, bt_le_ext_adv_get_index(a), 0, 7);
+	assert_int_equal(k_sem_take(&ext.done, K_SECONDS(5)), 0);
+	assert_int_equal(ext.sent, 1);
+	assert_int_equal(ext.num_sent, 7);
+	/* The other set produces a connection. */
+	assert_int_equal(bt_le_ext_adv_start(b, BT_LE_EXT_ADV_START_DEFAULT), 0);
+	fake_ctrl_conn_complete(&g->ctrl, true, 0, 0x44, BT_HCI_ROLE_PERIPHERAL, peer_a);
+	fake_ctrl_set_terminated(&g->ctrl, 0, bt_le_ext_adv_get_index(b), 0x44, 0);
+	assert_int_equal(k_sem_take(&ext.done, K_SECONDS(5)), 0);
+	assert_int_equal(ext.connected, 1);
+	assert_ptr_equal(ext.conn, g->last_conn);
+	assert_int_equal(bt_le_ext_adv_delete(a), 0);
+	assert_int_equal(bt_le_ext_adv_delete(a), -EINVAL);
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_REMOVE_ADV_SET), 1);
+}
+
+static int ext_reports;
+static uint8_t ext_last_type;
+
+static void ext_scan_cb(const bt_addr_le_t *addr, int8_t rssi, uint8_t adv_type, struct net_buf_simple *buf)
+{
+	(void)addr;
+	assert_int_equal(rssi, -50);
+	assert_int_equal(buf->len, 3);
+	ext_last_type = adv_type;
+	ext_reports++;
+}
+
+static void test_ext_scan_and_connect(void **state)
+{
+	(void)state;
+	enable_ext();
+	ext_reports = 0;
+	assert_int_equal(bt_le_scan_start(BT_LE_SCAN_ACTIVE, ext_scan_cb), 0);
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_SET_EXT_SCAN_PARAM), 1);
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_SET_SCAN_PARAM), 0);
+	static const uint8_t data[3] = { 2, 1, 6 };
+	fake_ctrl_ext_report(&g->ctrl, 0x13, peer_a, data, 3);          /* legacy ADV_IND */
+	fake_ctrl_ext_report(&g->ctrl, 0x01 | (1 << 5), peer_a, data, 3); /* a fragment */
+	fake_ctrl_ext_report(&g->ctrl, 0x01, peer_a, data, 3);           /* extended, complete */
+	ktest_run_ms(*state, 10);
+	assert_int_equal(bt_le_scan_stop(), 0);
+	assert_int_equal(ext_reports, 2);
+	assert_int_equal(ext_last_type, BT_GAP_ADV_TYPE_EXT_ADV);
+	assert_int_equal(g->host.stats.ext_reports_dropped, 1);
+
+	bt_addr_le_t peer = { .type = BT_ADDR_LE_PUBLIC };
+	memcpy(peer.a.val, peer_a, 6);
+	struct bt_conn *conn = NULL;
+	assert_int_equal(bt_conn_le_create(&peer, BT_CONN_LE_CREATE_CONN, BT_LE_CONN_PARAM_DEFAULT, &conn), 0);
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_EXT_CREATE_CONN), 1);
+	assert_int_equal(g->ctrl.last_len, 26);
+	fake_ctrl_conn_complete(&g->ctrl, true, 0, 0x12, BT_HCI_ROLE_CENTRAL, peer_a);
+	assert_int_equal(k_sem_take(&g->connected, K_SECONDS(5)), 0);
+	assert_ptr_equal(g->last_conn, conn);
+	bt_conn_unref(conn);
+}
+
+static void test_forced_legacy_commands(void **state)
+{
+	(void)state;
+	g->ctrl.le_features1 = BIT(BT_LE_FEAT_BIT_EXT_ADV - 8);
+	zble_host_use_legacy_commands(&g->host, true);
+	assert_int_equal(bt_enable(NULL), 0);
+	assert_false(g->host.ext);
+	assert_int_equal(bt_le_adv_start(BT_LE_ADV_CONN, NULL, 0, NULL, 0), 0);
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_SET_ADV_PARAM), 1);
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_SET_EXT_ADV_PARAM), 0);
+	struct bt_le_ext_adv *a;
+	assert_int_equal(bt_le_ext_adv_create(BT_LE_ADV_CONN, NULL, &a), -ENOTSUP);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -420,6 +575,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fuzz_random_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ext_peripheral, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ext_adv_sets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ext_scan_and_connect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forced_legacy_commands, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,6 +74,43 @@ void fake_ctrl_disconn_complete(struct fake_ctrl *c, uint16_t handle, uint8_t re
 	fake_ctrl_event(c, BT_HCI_EVT_DISCONN_COMPLETE, p, 4);
 }
 
+void fake_ctrl_set_terminated(struct fake_ctrl *c, uint8_t status, uint8_t adv_handle, uint16_t conn_handle,
+			      uint8_t num_events)
+{
+	uint8_t p[6] = { BT_HCI_EVT_LE_ADV_SET_TERMINATED, status, adv_handle };
+	sys_put_le16(conn_handle, p + 3);
+	p[5] = num_events;
+	fake_ctrl_event(c, BT_HCI_EVT_LE_META_EVENT, p, sizeof(p));
+}
+
+void fake_ctrl_ext_report(struct fake_ctrl *c, uint16_t evt_type, const uint8_t addr[6], const uint8_t *data,
+			  uint8_t len)
+{
+	uint8_t p[2 + 24 + 200] = { BT_HCI_EVT_LE_EXT_ADVERTISING_REPORT, 1 };
+	uint8_t *r = p + 2;
+	sys_put_le16(evt_type, r);
+	r[2] = BT_ADDR_LE_PUBLIC;
+	memcpy(r + 3, addr, 6);
+	r[9] = 1;     /* primary PHY 1M */
+	r[10] = 0;    /* no secondary */
+	r[11] = 0xff; /* no SID */
+	r[12] = 0x7f; /* TX power n/a */
+	r[13] = (uint8_t)-50;
+	r[23] = len;
+	memcpy(r + 24, data, len);
+	fake_ctrl_event(c, BT_HCI_EVT_LE_META_EVENT, p, (uint8_t)(2 + 24 + len));
+}
+
+int fake_ctrl_find(const struct fake_ctrl *c, uint16_t opcode, int n)
+{
+	for (int i = 0; i < c->n_log; i++) {
+		if (c->log[i] == opcode && n-- == 0) {
+			return i;
+		}
+	}
+	return -1;
+}
+
 int fake_ctrl_count(const struct fake_ctrl *c, uint16_t opcode)
 {
 	int n = 0;
@@ -107,12 +144,13 @@ static int fake_send(struct zble_hci_driver *drv, const uint8_t *pkt, size_t len
 	if (c->n_log < FAKE_MAX_LOG) {
 		c->log[c->n_log++] = op;
 	}
-	c->last_len = pkt[3] > sizeof(c->last_params) ? sizeof(c->last_params) : pkt[3];
+	c->last_len = pkt[3];
 	memcpy(c->last_params, pkt + 4, c->last_len);
 	for (int i = 0; i < c->n_rules; i++) {
 		if (c->rules[i].opcode == op) {
 			if (c->rules[i].action == FAKE_STATUS) {
-				if (op == BT_HCI_OP_LE_CREATE_CONN || op == BT_HCI_OP_DISCONNECT) {
+				if (op == BT_HCI_OP_LE_CREATE_CONN || op == BT_HCI_OP_LE_EXT_CREATE_CONN ||
+				    op == BT_HCI_OP_DISCONNECT) {
 					cmd_status(c, op, c->rules[i].status);
 				} else {
 					cmd_complete(c, op, c->rules[i].status, NULL, 0);
@@ -143,6 +181,7 @@ static int fake_send(struct zble_hci_driver *drv, const uint8_t *pkt, size_t len
 		break;
 	case BT_HCI_OP_LE_READ_LOCAL_FEATURES:
 		rp[0] = c->le_features0;
+		rp[1] = c->le_features1;
 		cmd_complete(c, op, 0, rp, 8);
 		break;
 	case BT_HCI_OP_LE_READ_BUFFER_SIZE:
@@ -160,7 +199,12 @@ static int fake_send(struct zble_hci_driver *drv, const uint8_t *pkt, size_t len
 		cmd_complete(c, op, 0, rp, 8);
 		break;
 	case BT_HCI_OP_LE_CREATE_CONN:
+	case BT_HCI_OP_LE_EXT_CREATE_CONN:
 		cmd_status(c, op, 0);
+		break;
+	case BT_HCI_OP_LE_SET_EXT_ADV_PARAM:
+		rp[0] = 5; /* selected TX power */
+		cmd_complete(c, op, 0, rp, 1);
 		break;
 	case BT_HCI_OP_LE_CREATE_CONN_CANCEL: {
 		cmd_complete(c, op, 0, NULL, 0);

@@ -29,12 +29,13 @@ struct fake_ctrl {
 	void *recv_ctx;
 	uint8_t bd_addr[6];
 	uint8_t le_features0;
+	uint8_t le_features1; /* bit 4: LE Extended Advertising */
 	bool page2_listed;
 	struct fake_rule rules[FAKE_MAX_RULES];
 	int n_rules;
 	uint16_t log[FAKE_MAX_LOG];
 	int n_log;
-	uint8_t last_params[64];
+	uint8_t last_params[255];
 	uint8_t last_len;
 	uint16_t next_handle;
 	bool open;
@@ -50,6 +51,14 @@ void fake_ctrl_raw(struct fake_ctrl *c, const uint8_t *pkt, size_t len);
 void fake_ctrl_conn_complete(struct fake_ctrl *c, bool enhanced, uint8_t status, uint16_t handle, uint8_t role,
 			     const uint8_t peer[6]);
 void fake_ctrl_disconn_complete(struct fake_ctrl *c, uint16_t handle, uint8_t reason);
+/* LE Advertising Set Terminated. */
+void fake_ctrl_set_terminated(struct fake_ctrl *c, uint8_t status, uint8_t adv_handle, uint16_t conn_handle,
+			      uint8_t num_events);
+/* One LE Extended Advertising Report. */
+void fake_ctrl_ext_report(struct fake_ctrl *c, uint16_t evt_type, const uint8_t addr[6], const uint8_t *data,
+			  uint8_t len);
+/* Index of the n-th (0-based) occurrence of opcode in the log, or -1. */
+int fake_ctrl_find(const struct fake_ctrl *c, uint16_t opcode, int n);
 /* How many times the host sent opcode. */
 int fake_ctrl_count(const struct fake_ctrl *c, uint16_t opcode);
 

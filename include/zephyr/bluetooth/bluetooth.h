@@ -6,8 +6,13 @@
  *   (application context). Called from a callback or work handler they queue
  *   the commands and return 0 at once; controller errors are then counted
  *   (zble_host stats) and logged instead of returned.
- * - Legacy advertising and scanning only in this version; the bt_le_ext_adv_*
- *   calls return -ENOTSUP. */
+ * - With a controller that has LE Extended Advertising, the host uses the
+ *   extended commands for everything (as Zephyr with CONFIG_BT_EXT_ADV):
+ *   bt_le_adv_start runs an advertising set with legacy PDUs, scanning and
+ *   connecting use the extended commands. zble_host_use_legacy_commands()
+ *   forces the legacy commands. Extended advertising data is limited to
+ *   251 bytes per set (one HCI command); fragmented extended reports are
+ *   dropped (counted), not reassembled. */
 #ifndef ZEPHYR_BLUETOOTH_BLUETOOTH_H
 #define ZEPHYR_BLUETOOTH_BLUETOOTH_H
 
@@ -90,11 +95,58 @@ int bt_le_adv_start(const struct bt_le_adv_param *param, const struct bt_data *a
 int bt_le_adv_update_data(const struct bt_data *ad, size_t ad_len, const struct bt_data *sd, size_t sd_len);
 int bt_le_adv_stop(void);
 
-/* Extended advertising sets: not in this version (see the file comment). */
+/* ---- extended advertising sets ---- */
+
+#ifndef CONFIG_BT_EXT_ADV_MAX_ADV_SET
+#define CONFIG_BT_EXT_ADV_MAX_ADV_SET 3
+#endif
+
 struct bt_le_ext_adv;
-struct bt_le_ext_adv_cb;
+struct bt_conn;
+
+struct bt_le_ext_adv_sent_info {
+	uint8_t num_sent;
+};
+
+struct bt_le_ext_adv_connected_info {
+	struct bt_conn *conn;
+};
+
+struct bt_le_ext_adv_cb {
+	/* Advertising ended by its timeout or event count. */
+	void (*sent)(struct bt_le_ext_adv *adv, struct bt_le_ext_adv_sent_info *info);
+	/* The set produced a connection (and stopped). */
+	void (*connected)(struct bt_le_ext_adv *adv, struct bt_le_ext_adv_connected_info *info);
+};
+
+struct bt_le_ext_adv_start_param {
+	uint16_t timeout;   /* 10 ms units, 0: none */
+	uint8_t num_events; /* 0: no limit */
+};
+
+#define BT_LE_EXT_ADV_START_PARAM_INIT(_timeout, _n_evts) { .timeout = (_timeout), .num_events = (_n_evts) }
+#define BT_LE_EXT_ADV_START_PARAM(_timeout, _n_evts) \
+	((const struct bt_le_ext_adv_start_param[]){ BT_LE_EXT_ADV_START_PARAM_INIT(_timeout, _n_evts) })
+#define BT_LE_EXT_ADV_START_DEFAULT BT_LE_EXT_ADV_START_PARAM(0, 0)
+
+struct bt_le_ext_adv_info {
+	uint8_t id;
+	int8_t tx_power;
+	const bt_addr_le_t *addr;
+};
+
+/* -ENOTSUP when the controller has no extended advertising (or legacy
+ * commands were forced); -ENOMEM when every set is in use. */
 int bt_le_ext_adv_create(const struct bt_le_adv_param *param, const struct bt_le_ext_adv_cb *cb,
 			 struct bt_le_ext_adv **adv);
+int bt_le_ext_adv_set_data(struct bt_le_ext_adv *adv, const struct bt_data *ad, size_t ad_len,
+			   const struct bt_data *sd, size_t sd_len);
+int bt_le_ext_adv_update_param(struct bt_le_ext_adv *adv, const struct bt_le_adv_param *param);
+int bt_le_ext_adv_start(struct bt_le_ext_adv *adv, const struct bt_le_ext_adv_start_param *param);
+int bt_le_ext_adv_stop(struct bt_le_ext_adv *adv);
+int bt_le_ext_adv_delete(struct bt_le_ext_adv *adv);
+uint8_t bt_le_ext_adv_get_index(struct bt_le_ext_adv *adv);
+int bt_le_ext_adv_get_info(const struct bt_le_ext_adv *adv, struct bt_le_ext_adv_info *info);
 
 /* ---- scanning ---- */
 
