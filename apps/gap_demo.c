@@ -9,7 +9,11 @@
  * the disconnected callback); the second connection it ends itself.
  * Central: scan, connect, disconnect; reconnect and be disconnected by the
  * peripheral; then a connect that times out, one that is cancelled, and
- * (on a second address) one the controller may refuse at once. */
+ * (on a second address) one the controller may refuse at once.
+ * --scenario multi: peripherals stay connected until the central ends the
+ * link; the central advertises while it scans (the identity address never
+ * changes), connects to two peripherals at once, updates the parameters
+ * of one link and disconnects it. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -48,8 +52,13 @@ struct demo {
 	struct bt_conn *conn;
 	uint8_t err, reason;
 	bt_addr_le_t peer;
-	bool peripheral, restart_adv;
+	bool peripheral, restart_adv, multi;
 	int failures;
+	struct bt_conn *links[2];
+	bt_addr_le_t peers[2];
+	int n_peers;
+	struct k_sem updated;
+	uint16_t updated_interval;
 };
 
 static struct demo d;
@@ -138,6 +147,21 @@ static void on_scan(const bt_addr_le_t *addr, int8_t rssi, uint8_t type, struct 
 {
 	bool match = false;
 	bt_data_parse(buf, find_magic, &match);
+	if (match && type == BT_GAP_ADV_TYPE_ADV_IND && d.multi) {
+		for (int i = 0; i < d.n_peers; i++) {
+			if (bt_addr_le_eq(&d.peers[i], addr)) {
+				return;
+			}
+		}
+		if (d.n_peers < 2) {
+			char s[BT_ADDR_LE_STR_LEN];
+			bt_addr_le_to_str(addr, s, sizeof(s));
+			say("found peripheral %d: %s", d.n_peers + 1, s);
+			bt_addr_le_copy(&d.peers[d.n_peers++], addr);
+			k_sem_give(&d.found);
+		}
+		return;
+	}
 	if (match && type == BT_GAP_ADV_TYPE_ADV_IND) {
 		char s[BT_ADDR_LE_STR_LEN];
 		bt_addr_le_to_str(addr, s, sizeof(s));
@@ -265,9 +289,98 @@ static int run_central(void)
 	return 0;
 }
 
+static void on_param_updated(struct bt_conn *conn, uint16_t interval, uint16_t latency, uint16_t timeout)
+{
+	(void)conn;
+	say("parameters updated: interval %u latency %u timeout %u", interval, latency, timeout);
+	d.updated_interval = interval;
+	k_sem_give(&d.updated);
+}
+
+static int run_multi_peripheral(void)
+{
+	int err = bt_le_adv_start(BT_LE_ADV_CONN_FAST_1, ad, ARRAY_SIZE(ad), NULL, 0);
+	say("advertising (%d)", err);
+	check(err == 0, "advertise");
+	if (!wait_sem(&d.connected, 30, "connection")) {
+		return 1;
+	}
+	/* BlueZ's emulator (5.66) reports the disconnection of the second of
+	 * two links with the other link's handle, in either direction, so
+	 * only the central's first disconnection is checked on both sides. */
+	if (k_sem_take(&d.disconnected, K_SECONDS(5)) != 0) {
+		say("no disconnection seen (expected on btvirt for the second link)");
+	}
+	return 0;
+}
+
+static void count_conn(struct bt_conn *conn, void *data)
+{
+	(void)conn;
+	(*(int *)data)++;
+}
+
+static int run_multi_central(void)
+{
+	bt_addr_le_t id_before, id_after;
+	size_t n = 1;
+	bt_id_get(&id_before, &n);
+	/* Advertise and scan at once, without any address change. */
+	struct bt_le_adv_param nconn = BT_LE_ADV_PARAM_INIT(BT_LE_ADV_OPT_USE_NAME, 0x100, 0x140, NULL);
+	int err = bt_le_adv_start(&nconn, NULL, 0, NULL, 0);
+	say("advertising (non-connectable) while scanning (%d)", err);
+	check(err == 0, "advertise");
+	err = bt_le_scan_start(BT_LE_SCAN_ACTIVE, on_scan);
+	check(err == 0, "scan while advertising");
+	if (!wait_sem(&d.found, 30, "first peripheral") || !wait_sem(&d.found, 30, "second peripheral")) {
+		return 1;
+	}
+	check(bt_le_scan_stop() == 0, "scan stop");
+	for (int i = 0; i < 2; i++) {
+		err = connect_to(&d.peers[i], 0);
+		say("connecting to peripheral %d (%d)", i + 1, err);
+		check(err == 0, "connect");
+		if (!wait_sem(&d.connected, 10, "connected")) {
+			return 1;
+		}
+		check(d.err == 0, "connected without error");
+		d.links[i] = bt_conn_lookup_addr_le(BT_ID_DEFAULT, &d.peers[i]);
+		check(d.links[i] != NULL, "lookup by address");
+	}
+	int count = 0;
+	bt_conn_foreach(BT_CONN_TYPE_LE, count_conn, &count);
+	say("%d simultaneous connections", count);
+	check(count == 2, "two connections");
+	bt_id_get(&id_after, &n);
+	check(bt_addr_le_eq(&id_before, &id_after), "identity unchanged");
+
+	err = bt_conn_le_param_update(d.links[0], BT_LE_CONN_PARAM(80, 80, 0, 400));
+	say("updating link 1 to a 100 ms interval (%d)", err);
+	check(err == 0, "parameter update");
+	if (wait_sem(&d.updated, 10, "parameters updated")) {
+		check(d.updated_interval == 80, "new interval");
+	}
+	err = bt_le_adv_stop();
+	say("advertising stop (%d)", err);
+	check(err == 0, "advertising stop");
+	err = bt_conn_disconnect(d.links[0], BT_HCI_ERR_REMOTE_USER_TERM_CONN);
+	say("disconnecting link 1 (%d)", err);
+	check(err == 0, "disconnect");
+	wait_sem(&d.disconnected, 10, "disconnected");
+	check(local_reason(d.reason), "local host terminated");
+	count = 0;
+	bt_conn_foreach(BT_CONN_TYPE_LE, count_conn, &count);
+	check(count == 1, "one connection left");
+	/* Link 2 ends with bt_disable() (see run_multi_peripheral). */
+	for (int i = 0; i < 2; i++) {
+		bt_conn_unref(d.links[i]);
+	}
+	return 0;
+}
+
 static void usage(void)
 {
-	fprintf(stderr, "usage: zble-demo --role peripheral|central --hci SPEC [--btsnoop FILE] [--legacy]\n"
+	fprintf(stderr, "usage: zble-demo --role peripheral|central --hci SPEC [--btsnoop FILE] [--legacy] [--scenario basic|multi]\n"
 			"  SPEC: unix:PATH | tcp:HOST:PORT | tty:PATH[,baud] | userchan:N\n");
 	exit(2);
 }
@@ -286,6 +399,8 @@ int main(int argc, char **argv)
 			snoop = argv[++i];
 		} else if (!strcmp(argv[i], "--legacy")) {
 			legacy = true;
+		} else if (!strcmp(argv[i], "--scenario") && i + 1 < argc) {
+			d.multi = !strcmp(argv[++i], "multi");
 		} else {
 			usage();
 		}
@@ -327,6 +442,11 @@ int main(int argc, char **argv)
 	k_sem_init(&d.found, 0, 1);
 	d.cb.connected = on_connected;
 	d.cb.disconnected = on_disconnected;
+	d.cb.le_param_updated = on_param_updated;
+	k_sem_init(&d.updated, 0, 2);
+	if (d.multi) {
+		k_sem_init(&d.found, 0, 2);
+	}
 	bt_conn_cb_register(&d.cb);
 
 	err = bt_enable(NULL);
@@ -340,7 +460,8 @@ int main(int argc, char **argv)
 	if (err) {
 		return 1;
 	}
-	int rc = d.peripheral ? run_peripheral() : run_central();
+	int rc = d.multi ? (d.peripheral ? run_multi_peripheral() : run_multi_central())
+			 : (d.peripheral ? run_peripheral() : run_central());
 	say("done: %s (%d failed checks; discarded reports %u, malformed %u)", rc || d.failures ? "FAIL" : "ok",
 	    d.failures, d.host.stats.rx_discarded, d.host.stats.malformed);
 	bt_disable();

@@ -12,16 +12,22 @@ function(zble_backend_defs target backend)
   endif()
 endfunction()
 
-# zble_add_test(NAME <name> BACKEND <b> SOURCES ... LIBS ... LABELS ...)
+# zble_add_test(NAME <name> BACKEND <b> SOURCES ... LIBS ... LABELS ...
+#               [WRAPPER cmd args...])
 # Builds <name>_<backend> linked with cmocka and registers it with ctest,
-# labelled with the given labels plus the backend name.
+# labelled with the given labels plus the backend name. With WRAPPER, ctest
+# runs "cmd args... <path of the test executable>" (e.g. btvirt-run.sh --).
 function(zble_add_test)
-  cmake_parse_arguments(T "" "NAME;BACKEND;TIMEOUT" "SOURCES;LIBS;LABELS" ${ARGN})
+  cmake_parse_arguments(T "" "NAME;BACKEND;TIMEOUT" "SOURCES;LIBS;LABELS;WRAPPER" ${ARGN})
   set(exe ${T_NAME}_${T_BACKEND})
   add_executable(${exe} ${T_SOURCES})
   target_link_libraries(${exe} PRIVATE ${T_LIBS} cmocka)
   target_include_directories(${exe} PRIVATE ${CMAKE_SOURCE_DIR}/tests/support)
-  add_test(NAME ${exe} COMMAND ${exe})
+  if(T_WRAPPER)
+    add_test(NAME ${exe} COMMAND ${T_WRAPPER} $<TARGET_FILE:${exe}>)
+  else()
+    add_test(NAME ${exe} COMMAND ${exe})
+  endif()
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 120)
   endif()

@@ -68,6 +68,7 @@ struct zble_sync {
 
 struct zble_cmd_meta {
 	uint16_t opcode;
+	uint8_t ok_status; /* a failure status that means "nothing to do": success */
 	zble_hci_done_t done;
 	void *arg;
 	struct zble_sync *sync;
@@ -194,6 +195,10 @@ struct zble_host *zble_host_current(void);
 /* Queues an HCI command; done (may be NULL) runs in the host context. */
 int zble_hci_cmd_send(struct zble_host *host, uint16_t opcode, const void *params, uint8_t len, zble_hci_done_t done,
 		      void *arg, struct zble_sync *sync);
+/* As zble_hci_cmd_send, with one failure status treated as success (e.g.
+ * Command Disallowed for disabling what a controller already stopped). */
+int zble_hci_cmd_send_ok(struct zble_host *host, uint16_t opcode, const void *params, uint8_t len,
+			 zble_hci_done_t done, void *arg, struct zble_sync *sync, uint8_t ok_status);
 /* Map an HCI status to a negative errno (0 stays 0). */
 int zble_hci_err_to_errno(uint8_t status);
 

@@ -107,6 +107,7 @@ struct k_sem {
 	unsigned int count;
 	unsigned int limit;
 	_wait_q_t wait;
+	uint32_t resets; /* bumped by k_sem_reset(): waiters return -EAGAIN */
 };
 
 #define K_SEM_MAX_LIMIT UINT32_MAX
@@ -329,6 +330,7 @@ struct k_timer {
 	uint32_t status;
 	_wait_q_t wait;
 	void *user_data;
+	bool running; /* started and neither stopped nor (one-shot) expired */
 };
 
 #define Z_TIMER_INITIALIZER(obj, expiry, stop) { .expiry_fn = (expiry), .stop_fn = (stop) }

@@ -46,6 +46,17 @@ static void drain_wake_pipe(struct zble_posix_loop *l)
 	}
 }
 
+/* An earlier callback of this round may have removed it. */
+static bool still_registered(const struct zble_posix_loop *l, const struct zble_posix_loop_fd *e)
+{
+	for (unsigned i = 0; i < l->nfds; i++) {
+		if (l->fds[i].fd == e->fd && l->fds[i].cb == e->cb && l->fds[i].arg == e->arg) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static int loop_wait(void *ctx, uint64_t deadline_us)
 {
 	struct zble_posix_loop *l = ctx;
@@ -64,9 +75,12 @@ static int loop_wait(void *ctx, uint64_t deadline_us)
 		tsp = &ts;
 	}
 	pfd[0] = (struct pollfd){ .fd = l->wake_rd, .events = POLLIN };
+	/* A snapshot: callbacks may add or remove descriptors while we run them. */
+	struct zble_posix_loop_fd snap[ZBLE_POSIX_LOOP_MAX_FDS];
 	unsigned n = l->nfds;
 	for (unsigned i = 0; i < n; i++) {
-		pfd[1 + i] = (struct pollfd){ .fd = l->fds[i].fd, .events = POLLIN };
+		snap[i] = l->fds[i];
+		pfd[1 + i] = (struct pollfd){ .fd = snap[i].fd, .events = POLLIN };
 	}
 	int rc = ppoll(pfd, 1 + n, tsp, NULL);
 	if (rc < 0) {
@@ -80,8 +94,8 @@ static int loop_wait(void *ctx, uint64_t deadline_us)
 		drain_wake_pipe(l);
 	}
 	for (unsigned i = 0; i < n; i++) {
-		if (pfd[1 + i].revents & (POLLIN | POLLHUP | POLLERR)) {
-			l->fds[i].cb(l->fds[i].arg, l->fds[i].fd);
+		if ((pfd[1 + i].revents & (POLLIN | POLLHUP | POLLERR)) && still_registered(l, &snap[i])) {
+			snap[i].cb(snap[i].arg, snap[i].fd);
 		}
 	}
 	return 0;

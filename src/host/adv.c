@@ -404,8 +404,11 @@ int bt_le_adv_stop(void)
 	if (host->ext && host->adv.set) {
 		err = ext_enable(host, host->adv.set, false, NULL, s);
 	} else {
+		/* Some controllers (BlueZ's emulator) stop advertising on their
+		 * own when they start a connection and then refuse this. */
 		uint8_t enable = 0;
-		err = zble_hci_cmd_send(host, BT_HCI_OP_LE_SET_ADV_ENABLE, &enable, 1, adv_enable_done, NULL, s);
+		err = zble_hci_cmd_send_ok(host, BT_HCI_OP_LE_SET_ADV_ENABLE, &enable, 1, adv_enable_done, NULL, s,
+					   BT_HCI_ERR_CMD_DISALLOWED);
 	}
 	int werr = zble_sync_wait(host, s);
 	zble_api_exit(host);

@@ -113,6 +113,12 @@ int zble_host_recv(void *ctx, const uint8_t *pkt, size_t len)
 int zble_hci_cmd_send(struct zble_host *host, uint16_t opcode, const void *params, uint8_t len, zble_hci_done_t done,
 		      void *arg, struct zble_sync *sync)
 {
+	return zble_hci_cmd_send_ok(host, opcode, params, len, done, arg, sync, 0);
+}
+
+int zble_hci_cmd_send_ok(struct zble_host *host, uint16_t opcode, const void *params, uint8_t len,
+			 zble_hci_done_t done, void *arg, struct zble_sync *sync, uint8_t ok_status)
+{
 	struct net_buf *buf = net_buf_alloc(&host->cmd_pool, K_NO_WAIT);
 	if (!buf) {
 		return -ENOBUFS;
@@ -124,7 +130,7 @@ int zble_hci_cmd_send(struct zble_host *host, uint16_t opcode, const void *param
 		net_buf_add_mem(buf, params, len);
 	}
 	struct zble_cmd_meta *meta = net_buf_user_data(buf);
-	*meta = (struct zble_cmd_meta){ .opcode = opcode, .done = done, .arg = arg, .sync = sync };
+	*meta = (struct zble_cmd_meta){ .opcode = opcode, .ok_status = ok_status, .done = done, .arg = arg, .sync = sync };
 	if (sync) {
 		sync->pending++;
 	}
@@ -136,6 +142,9 @@ int zble_hci_cmd_send(struct zble_host *host, uint16_t opcode, const void *param
 static void cmd_finish(struct zble_host *host, struct net_buf *buf, uint8_t status, const uint8_t *rp, size_t rp_len)
 {
 	struct zble_cmd_meta *meta = net_buf_user_data(buf);
+	if (status && status == meta->ok_status) {
+		status = 0;
+	}
 	if (meta->done) {
 		meta->done(host, status, rp, rp_len, meta->arg);
 	}

@@ -61,6 +61,8 @@ void z_timeout_add(struct zble_kernel *k, struct _timeout *t, uint64_t deadline,
 bool z_timeout_abort(struct zble_kernel *k, struct _timeout *t);
 /* Lock held. Deadline of the earliest timeout, or ZBLE_TIME_NEVER. */
 uint64_t z_timeouts_next(struct zble_kernel *k);
+/* Lock held. Drops every timeout (kernel deinit). */
+void z_timeouts_clear(struct zble_kernel *k);
 /* Fires every timeout due now; returns how many fired. Takes the lock. */
 uint32_t z_timeouts_run(struct zble_kernel *k);
 /* Runs one queued item of q; false if q was empty. Takes the lock. */

@@ -16,9 +16,14 @@ int k_sem_take(struct k_sem *sem, k_timeout_t timeout)
 	struct zble_kernel *k = z_wq_kernel(&sem->wait);
 	uint64_t deadline = z_deadline(k, timeout);
 	z_key_t key = z_lock(k);
+	uint32_t resets = sem->resets;
 	int rc;
 
 	for (;;) {
+		if (sem->resets != resets) {
+			rc = -EAGAIN; /* aborted by k_sem_reset() */
+			break;
+		}
 		if (sem->count > 0) {
 			sem->count--;
 			rc = 0;
@@ -53,6 +58,8 @@ void k_sem_reset(struct k_sem *sem)
 	struct zble_kernel *k = z_wq_kernel(&sem->wait);
 	z_key_t key = z_lock(k);
 	sem->count = 0;
+	sem->resets++;
+	z_wake_all(k, &sem->wait);
 	z_unlock(k, key);
 }
 

@@ -91,3 +91,12 @@ uint32_t z_timeouts_run(struct zble_kernel *k)
 	z_unlock(k, key);
 	return fired;
 }
+
+void z_timeouts_clear(struct zble_kernel *k)
+{
+	sys_snode_t *n;
+	while ((n = sys_slist_get(&k->timeouts)) != NULL) {
+		/* Leave no object believing it is still scheduled. */
+		CONTAINER_OF(n, struct _timeout, node)->linked = false;
+	}
+}

@@ -12,9 +12,18 @@ static void timer_expired(struct _timeout *t)
 	struct k_timer *timer = CONTAINER_OF(t, struct k_timer, timeout);
 	struct zble_kernel *k = t->kernel;
 	z_key_t key = z_lock(k);
+	/* The timer service took t off the list and dropped the lock before
+	 * calling here: a k_timer_stop() in between made this expiry void, a
+	 * k_timer_start() in between re-linked t for its new deadline. */
+	if (!timer->running || t->linked) {
+		z_unlock(k, key);
+		return;
+	}
 	if (timer->period > 0) {
 		/* From the previous deadline, not from now: no drift. */
 		z_timeout_add(k, &timer->timeout, t->deadline + (uint64_t)timer->period, timer_expired);
+	} else {
+		timer->running = false;
 	}
 	timer->status++;
 	z_wake_all(k, &timer->wait);
@@ -34,6 +43,7 @@ void k_timer_start(struct k_timer *timer, k_timeout_t duration, k_timeout_t peri
 	z_key_t key = z_lock(k);
 	timer->period = (K_TIMEOUT_EQ(period, K_FOREVER) || period.ticks < 0) ? 0 : period.ticks;
 	timer->status = 0;
+	timer->running = true;
 	z_timeout_add(k, &timer->timeout, z_deadline(k, duration), timer_expired);
 	z_unlock(k, key);
 }
@@ -45,7 +55,9 @@ void k_timer_stop(struct k_timer *timer)
 		return;
 	}
 	z_key_t key = z_lock(k);
-	bool was_running = z_timeout_abort(k, &timer->timeout);
+	bool was_running = timer->running;
+	timer->running = false;
+	(void)z_timeout_abort(k, &timer->timeout);
 	if (was_running) {
 		z_wake_all(k, &timer->wait);
 	}
@@ -72,7 +84,7 @@ uint32_t k_timer_status_sync(struct k_timer *timer)
 		return 0;
 	}
 	z_key_t key = z_lock(k);
-	while (timer->status == 0 && timer->timeout.linked) {
+	while (timer->status == 0 && timer->running) {
 		if (z_pend(k, &timer->wait, ZBLE_TIME_NEVER, &key)) {
 			break;
 		}

@@ -271,7 +271,9 @@ static void delay_expired(struct _timeout *t)
 	struct k_work_delayable *dw = CONTAINER_OF(t, struct k_work_delayable, timeout);
 	struct zble_kernel *k = t->kernel;
 	z_key_t key = z_lock(k);
-	if (dw->work.flags & K_WORK_DELAYED) {
+	/* Rescheduled after the timer service took t off the list: t is linked
+	 * again for the new deadline and this expiry is void. */
+	if ((dw->work.flags & K_WORK_DELAYED) && !t->linked) {
 		dw->work.flags &= ~(uint32_t)K_WORK_DELAYED;
 		(void)submit_locked(dw->queue, &dw->work);
 	}

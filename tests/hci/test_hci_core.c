@@ -402,6 +402,55 @@ static void test_fuzz_random_events(void **state)
 	assert_true(err == 0 || err == -EALREADY);
 }
 
+/* Both roles at once, up to CONFIG_BT_MAX_CONN links; teardown by handle. */
+static void count_links(struct bt_conn *conn, void *data)
+{
+	(void)conn;
+	(*(int *)data)++;
+}
+
+static void test_several_links(void **state)
+{
+	(void)state;
+	assert_int_equal(bt_enable(NULL), 0);
+	uint8_t peer[6] = { 1, 2, 3, 4, 5, 0 };
+	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
+		peer[5] = (uint8_t)i;
+		if (i % 2) {
+			bt_addr_le_t a = { .type = BT_ADDR_LE_PUBLIC };
+			memcpy(a.a.val, peer, 6);
+			struct bt_conn *c;
+			assert_int_equal(bt_conn_le_create(&a, BT_CONN_LE_CREATE_CONN, BT_LE_CONN_PARAM_DEFAULT, &c), 0);
+			bt_conn_unref(c);
+			fake_ctrl_conn_complete(&g->ctrl, false, 0, (uint16_t)(0x100 + i), BT_HCI_ROLE_CENTRAL, peer);
+		} else {
+			assert_int_equal(bt_le_adv_start(BT_LE_ADV_CONN, NULL, 0, NULL, 0), 0);
+			fake_ctrl_conn_complete(&g->ctrl, false, 0, (uint16_t)(0x100 + i), BT_HCI_ROLE_PERIPHERAL, peer);
+		}
+		assert_int_equal(k_sem_take(&g->connected, K_SECONDS(5)), 0);
+		assert_int_equal(g->last_err, 0);
+	}
+	int n = 0;
+	bt_conn_foreach(BT_CONN_TYPE_LE, count_links, &n);
+	assert_int_equal(n, CONFIG_BT_MAX_CONN);
+	/* No object left for one more: the controller's link is refused. */
+	assert_int_equal(bt_le_adv_start(BT_LE_ADV_CONN, NULL, 0, NULL, 0), 0);
+	peer[5] = 0x77;
+	fake_ctrl_conn_complete(&g->ctrl, false, 0, 0x1ff, BT_HCI_ROLE_PERIPHERAL, peer);
+	ktest_run_ms(*state, 10);
+	assert_int_equal(g->connected_count, CONFIG_BT_MAX_CONN);
+	int disc = fake_ctrl_find(&g->ctrl, BT_HCI_OP_DISCONNECT, 0);
+	assert_true(disc >= 0);
+	/* Tear down in reverse order, each by its own handle. */
+	for (int i = CONFIG_BT_MAX_CONN - 1; i >= 0; i--) {
+		fake_ctrl_disconn_complete(&g->ctrl, (uint16_t)(0x100 + i), BT_HCI_ERR_REMOTE_USER_TERM_CONN);
+		assert_int_equal(k_sem_take(&g->disconnected, K_SECONDS(5)), 0);
+		n = 0;
+		bt_conn_foreach(BT_CONN_TYPE_LE, count_links, &n);
+		assert_int_equal(n, i);
+	}
+}
+
 /* ---- extended advertising controllers ---- */
 
 static struct {
@@ -575,6 +624,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fuzz_random_events, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_several_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ext_peripheral, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ext_adv_sets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ext_scan_and_connect, setup, teardown),

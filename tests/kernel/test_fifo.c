@@ -23,6 +23,11 @@ struct item {
 static struct ktest_env g_env;
 static struct k_fifo g_fifo;
 static struct item g_items[8];
+/* Timers and work items are static, not on a test's stack: a failed
+ * assertion leaves the test function while one may still be linked into
+ * the kernel. */
+static struct k_work g_work;
+static struct k_work_delayable g_dw;
 
 /* What the handlers did (threads: on the work queue thread). */
 struct cb_log {
@@ -236,11 +241,11 @@ static void test_get_no_wait_and_timeout_on_empty(void **state)
 static void test_put_from_delayable_wakes_get(void **state)
 {
 	(void)state;
-	struct k_work_delayable dw;
-	k_work_init_delayable(&dw, put_handler);
+	struct k_work_delayable *dw = &g_dw;
+	k_work_init_delayable(dw, put_handler);
 
 	int64_t t0 = k_uptime_ticks();
-	assert_int_equal(k_work_schedule(&dw, K_MSEC(30)), 1);
+	assert_int_equal(k_work_schedule(dw, K_MSEC(30)), 1);
 	void *got = k_fifo_get(&g_fifo, K_SECONDS(5));
 	int64_t dt = k_uptime_ticks() - t0;
 	assert_ptr_equal(got, &g_items[5]);
@@ -250,7 +255,7 @@ static void test_put_from_delayable_wakes_get(void **state)
 	/* The waiter only gets what was put, in order: an item already queued
 	 * comes first. */
 	k_fifo_put(&g_fifo, &g_items[2]);
-	assert_int_equal(k_work_schedule(&dw, K_MSEC(10)), 1);
+	assert_int_equal(k_work_schedule(dw, K_MSEC(10)), 1);
 	assert_ptr_equal(k_fifo_get(&g_fifo, K_SECONDS(5)), &g_items[2]);
 	assert_ptr_equal(k_fifo_get(&g_fifo, K_SECONDS(5)), &g_items[5]);
 }
@@ -258,9 +263,9 @@ static void test_put_from_delayable_wakes_get(void **state)
 static void test_get_inside_handler(void **state)
 {
 	(void)state;
-	struct k_work w;
-	k_work_init(&w, get_in_handler);
-	assert_int_equal(k_work_submit(&w), 1);
+	struct k_work *w = &g_work;
+	k_work_init(w, get_in_handler);
+	assert_int_equal(k_work_submit(w), 1);
 	assert_int_equal(k_sem_take(&g_cb.done, K_SECONDS(5)), 0);
 	/* Empty: NULL either way (coop: at once, it may not block; threads:
 	 * after the timeout). */
@@ -276,11 +281,11 @@ static void test_get_inside_handler(void **state)
 static void test_cancel_wait_from_delayable(void **state)
 {
 	(void)state;
-	struct k_work_delayable dw;
-	k_work_init_delayable(&dw, cancel_handler);
+	struct k_work_delayable *dw = &g_dw;
+	k_work_init_delayable(dw, cancel_handler);
 
 	int64_t t0 = k_uptime_ticks();
-	assert_int_equal(k_work_schedule(&dw, K_MSEC(20)), 1);
+	assert_int_equal(k_work_schedule(dw, K_MSEC(20)), 1);
 	assert_null(k_fifo_get(&g_fifo, K_SECONDS(5)));
 	assert_time_near(k_uptime_ticks() - t0, 20000);
 
@@ -368,6 +373,8 @@ static size_t fifo_waiters(void)
 	return n;
 }
 
+/* Measured first, asserted after the joins: no thread may outlive a failed
+ * assertion (each waits at most 3 s). */
 static void test_threads_cancel_wait_wakes_waiting_thread(void **state)
 {
 	struct ktest_env *e = KTEST_ENV(state);
@@ -380,14 +387,18 @@ static void test_threads_cancel_wait_wakes_waiting_thread(void **state)
 	for (int i = 0; i < 1000 && fifo_waiters() < 2; i++) {
 		k_msleep(1);
 	}
-	assert_int_equal(fifo_waiters(), 2);
-	assert_int_equal(__atomic_load_n(&g[0].done, __ATOMIC_ACQUIRE), 0);
+	size_t blocked = fifo_waiters();
+	int done_before = __atomic_load_n(&g[0].done, __ATOMIC_ACQUIRE) + __atomic_load_n(&g[1].done, __ATOMIC_ACQUIRE);
 
 	/* One cancel releases every current waiter with NULL. */
 	int64_t t_cancel = k_uptime_ticks();
 	k_fifo_cancel_wait(&g_fifo);
 	for (int i = 0; i < 2; i++) {
 		pthread_join(th[i], NULL);
+	}
+	assert_int_equal(blocked, 2);
+	assert_int_equal(done_before, 0);
+	for (int i = 0; i < 2; i++) {
 		assert_null(g[i].got);
 		assert_time_near(g[i].returned_at, t_cancel);
 	}

@@ -32,6 +32,13 @@ struct handler_ops {
 static struct ktest_env g_env;
 static struct k_mutex g_mutex;
 static struct handler_ops g_h;
+/* Timers and work items are static, not on a test's stack: a failed
+ * assertion leaves the test function while one may still be linked into
+ * the kernel. */
+static struct k_work g_work;
+static struct k_work_delayable g_dw;
+
+static void ops_handler(struct k_work *w);
 
 static int setup(void **state)
 {
@@ -40,6 +47,7 @@ static int setup(void **state)
 	k_mutex_init(&g_mutex);
 	g_h = (struct handler_ops){ 0 };
 	k_sem_init(&g_h.done, 0, 1);
+	k_work_init(&g_work, ops_handler);
 	return 0;
 }
 
@@ -91,12 +99,13 @@ static void unlock_handler(struct k_work *w)
 /* Runs one op in a work handler and returns its result. */
 static int op_in_handler(enum op op)
 {
-	struct k_work w;
-	k_work_init(&w, ops_handler);
+	struct k_work_sync sync;
+	/* The previous run may still be finishing (threads). */
+	(void)k_work_flush(&g_work, &sync);
 	g_h.ops[0] = op;
 	g_h.n = 1;
 	g_h.rc[0] = 12345;
-	assert_int_equal(k_work_submit(&w), 1);
+	assert_int_equal(k_work_submit(&g_work), 1);
 	assert_int_equal(k_sem_take(&g_h.done, K_SECONDS(5)), 0);
 	return g_h.rc[0];
 }
@@ -108,7 +117,7 @@ static void test_recursive_lock_counts(void **state)
 	assert_int_equal(k_mutex_init(&m), 0);
 
 	for (uint32_t i = 1; i <= 3; i++) {
-		assert_int_equal(k_mutex_lock(&m, i == 2 ? K_FOREVER : K_NO_WAIT), 0);
+		assert_int_equal(k_mutex_lock(&m, i == 2 ? K_SECONDS(1) : K_NO_WAIT), 0);
 		assert_int_equal(m.lock_count, i);
 	}
 	/* Two of three unlocks: still held. */
@@ -207,13 +216,13 @@ static void test_held_by_other_owner_busy_then_timeout(void **state)
 static void test_release_by_delayable_wakes_waiting_lock(void **state)
 {
 	(void)state;
-	struct k_work_delayable dw;
+	struct k_work_delayable *dw = &g_dw;
 	assert_int_equal(op_in_handler(OP_LOCK_NO_WAIT), 0);
 
-	k_work_init_delayable(&dw, unlock_handler);
+	k_work_init_delayable(dw, unlock_handler);
 	g_h.rc[0] = 12345;
 	int64_t t0 = k_uptime_ticks();
-	assert_int_equal(k_work_schedule(&dw, K_MSEC(30)), 1);
+	assert_int_equal(k_work_schedule(dw, K_MSEC(30)), 1);
 	/* Woken by the release, long before its own timeout. */
 	assert_int_equal(k_mutex_lock(&g_mutex, K_SECONDS(5)), 0);
 	int64_t dt = k_uptime_ticks() - t0;
@@ -230,12 +239,10 @@ static void test_lock_in_handler_while_held(void **state)
 {
 	(void)state;
 	assert_int_equal(k_mutex_lock(&g_mutex, K_NO_WAIT), 0);
-	struct k_work w;
-	k_work_init(&w, ops_handler);
 	g_h.ops[0] = OP_LOCK_NO_WAIT;
 	g_h.ops[1] = OP_LOCK_10MS;
 	g_h.n = 2;
-	assert_int_equal(k_work_submit(&w), 1);
+	assert_int_equal(k_work_submit(&g_work), 1);
 	assert_int_equal(k_sem_take(&g_h.done, K_SECONDS(5)), 0);
 	assert_int_equal(g_h.rc[0], -EBUSY);
 	/* coop refuses to block in a callback; threads waits and times out. */
@@ -353,23 +360,31 @@ static void test_threads_lock_times_out_while_other_thread_holds(void **state)
 	k_sem_init(&h.locked, 0, 1);
 	k_sem_init(&h.release, 0, 1);
 
+	/* Everything the holder thread is involved in is measured first and
+	 * asserted after the join: a failed assertion must not leave it
+	 * running into the teardown. */
 	pthread_t th;
 	assert_int_equal(pthread_create(&th, NULL, hold_thread, &h), 0);
-	assert_int_equal(k_sem_take(&h.locked, K_SECONDS(5)), 0);
-	assert_int_equal(h.lock_rc, 0);
-
-	assert_int_equal(k_mutex_lock(&g_mutex, K_NO_WAIT), -EBUSY);
+	int locked_rc = k_sem_take(&h.locked, K_SECONDS(5));
+	int busy_rc = k_mutex_lock(&g_mutex, K_NO_WAIT);
 	int64_t t0 = k_uptime_ticks();
-	assert_int_equal(k_mutex_lock(&g_mutex, K_MSEC(50)), -EAGAIN);
-	assert_time_near(k_uptime_ticks() - t0, 50000);
-	assert_int_equal(k_mutex_unlock(&g_mutex), -EPERM);
-
+	int timeout_rc = k_mutex_lock(&g_mutex, K_MSEC(50));
+	int64_t waited = k_uptime_ticks() - t0;
+	int not_owner_rc = k_mutex_unlock(&g_mutex);
 	/* Released while we wait: we get it then, not at the timeout. */
 	k_sem_give(&h.release);
-	assert_int_equal(k_mutex_lock(&g_mutex, K_SECONDS(5)), 0);
+	int got_rc = k_mutex_lock(&g_mutex, K_SECONDS(5));
 	int64_t got = k_uptime_ticks();
 	pthread_join(th, NULL);
+
+	assert_int_equal(locked_rc, 0);
+	assert_int_equal(h.lock_rc, 0);
+	assert_int_equal(busy_rc, -EBUSY);
+	assert_int_equal(timeout_rc, -EAGAIN);
+	assert_time_near(waited, 50000);
+	assert_int_equal(not_owner_rc, -EPERM);
 	assert_int_equal(h.unlock_rc, 0);
+	assert_int_equal(got_rc, 0);
 	assert_true(got >= h.released_at);
 	assert_true(got - h.released_at < 1000000);
 

@@ -17,6 +17,12 @@
 
 static struct ktest_env g_env;
 static struct k_sem g_sem;
+/* Timers and work items are static, not on a test's stack: a failed
+ * assertion leaves the test function while one may still be linked into
+ * the kernel. */
+static struct k_timer g_tm;
+static struct k_work g_work;
+static struct k_work_delayable g_dw;
 
 /* What the callbacks did; written in callbacks (threads: other threads). */
 struct cb_log {
@@ -188,13 +194,13 @@ static void test_long_timeout_instant_on_virtual_clock(void **state)
 static void test_give_from_timer_wakes_take(void **state)
 {
 	(void)state;
-	struct k_timer tm;
+	struct k_timer *tm = &g_tm;
 	k_sem_init(&g_sem, 0, 1);
-	k_timer_init(&tm, give_from_timer, NULL);
+	k_timer_init(tm, give_from_timer, NULL);
 
 	int64_t t0 = k_uptime_ticks();
-	k_timer_start(&tm, K_MSEC(20), K_NO_WAIT);
-	int64_t dl = k_timer_expires_ticks(&tm);
+	k_timer_start(tm, K_MSEC(20), K_NO_WAIT);
+	int64_t dl = k_timer_expires_ticks(tm);
 	assert_int_equal(k_sem_take(&g_sem, K_SECONDS(5)), 0);
 	int64_t woke = k_uptime_ticks();
 	assert_time_near(woke, dl);
@@ -202,8 +208,8 @@ static void test_give_from_timer_wakes_take(void **state)
 	assert_int_equal(k_sem_count_get(&g_sem), 0);
 
 	/* Periodic gives: each take gets one. */
-	k_timer_start(&tm, K_MSEC(10), K_MSEC(10));
-	int64_t d1 = k_timer_expires_ticks(&tm);
+	k_timer_start(tm, K_MSEC(10), K_MSEC(10));
+	int64_t d1 = k_timer_expires_ticks(tm);
 	for (int i = 0; i < 5; i++) {
 		assert_int_equal(k_sem_take(&g_sem, K_SECONDS(5)), 0);
 		assert_true(k_uptime_ticks() >= d1 + i * 10000);
@@ -211,27 +217,27 @@ static void test_give_from_timer_wakes_take(void **state)
 			assert_int_equal(k_uptime_ticks(), d1 + i * 10000);
 		}
 	}
-	k_timer_stop(&tm);
+	k_timer_stop(tm);
 }
 
 static void test_give_from_delayable_wakes_take(void **state)
 {
 	(void)state;
-	struct k_work_delayable dw;
+	struct k_work_delayable *dw = &g_dw;
 	k_sem_init(&g_sem, 0, 1);
-	k_work_init_delayable(&dw, give_from_work);
+	k_work_init_delayable(dw, give_from_work);
 
 	int64_t t0 = k_uptime_ticks();
-	assert_int_equal(k_work_schedule(&dw, K_MSEC(30)), 1);
+	assert_int_equal(k_work_schedule(dw, K_MSEC(30)), 1);
 	assert_int_equal(k_sem_take(&g_sem, K_SECONDS(5)), 0);
 	int64_t dt = k_uptime_ticks() - t0;
 	assert_time_near(dt, 30000);
 
 	/* An immediate submit from the application wakes it too. */
-	struct k_work w;
-	k_work_init(&w, give_from_work);
+	struct k_work *w = &g_work;
+	k_work_init(w, give_from_work);
 	t0 = k_uptime_ticks();
-	assert_int_equal(k_work_submit(&w), 1);
+	assert_int_equal(k_work_submit(w), 1);
 	assert_int_equal(k_sem_take(&g_sem, K_SECONDS(5)), 0);
 	assert_time_near(k_uptime_ticks() - t0, 0);
 }
@@ -249,11 +255,11 @@ static void take_in_handler(struct k_work *work)
 static void test_take_inside_handler(void **state)
 {
 	struct ktest_env *e = KTEST_ENV(state);
-	struct k_work w;
+	struct k_work *w = &g_work;
 	k_sem_init(&g_sem, 0, 1);
-	k_work_init(&w, take_in_handler);
+	k_work_init(w, take_in_handler);
 
-	assert_int_equal(k_work_submit(&w), 1);
+	assert_int_equal(k_work_submit(w), 1);
 	for (int i = 0; i < 1000 && __atomic_load_n(&g_cb.calls, __ATOMIC_ACQUIRE) == 0; i++) {
 		ktest_run_ms(e, 1);
 	}
@@ -295,13 +301,13 @@ static void test_reset_and_count_get(void **state)
 static void test_reset_aborts_waiting_take(void **state)
 {
 	(void)state;
-	struct k_timer tm;
+	struct k_timer *tm = &g_tm;
 	k_sem_init(&g_sem, 0, 1);
-	k_timer_init(&tm, reset_from_timer, NULL);
+	k_timer_init(tm, reset_from_timer, NULL);
 
 	int64_t t0 = k_uptime_ticks();
-	k_timer_start(&tm, K_MSEC(20), K_NO_WAIT);
-	int64_t dl = k_timer_expires_ticks(&tm);
+	k_timer_start(tm, K_MSEC(20), K_NO_WAIT);
+	int64_t dl = k_timer_expires_ticks(tm);
 	assert_int_equal(k_sem_take(&g_sem, K_SECONDS(1)), -EAGAIN);
 	int64_t woke = k_uptime_ticks();
 	assert_true(woke - t0 >= 20000);
@@ -404,7 +410,8 @@ static int waiters_done(struct waiter_arg *w, int n)
 	return d;
 }
 
-/* Two threads wait; each give lets exactly one through. */
+/* Two threads wait; each give lets exactly one through. Measured first,
+ * asserted after the joins (no thread may outlive a failed assertion). */
 static void test_threads_give_releases_one_waiter(void **state)
 {
 	struct ktest_env *e = KTEST_ENV(state);
@@ -415,17 +422,14 @@ static void test_threads_give_releases_one_waiter(void **state)
 	for (int i = 0; i < 2; i++) {
 		assert_int_equal(pthread_create(&th[i], NULL, sem_waiter, &w[i]), 0);
 	}
-	/* Both blocked. */
-	for (int i = 0; i < 1000; i++) {
-		k_sched_lock();
-		size_t n = sys_slist_len(&g_sem.wait.waiters);
-		k_sched_unlock();
-		if (n == 2) {
-			break;
-		}
+	size_t blocked = 0;
+	for (int i = 0; i < 1000 && blocked < 2; i++) {
 		k_msleep(1);
+		k_sched_lock();
+		blocked = sys_slist_len(&g_sem.wait.waiters);
+		k_sched_unlock();
 	}
-	assert_int_equal(waiters_done(w, 2), 0);
+	int done_before = waiters_done(w, 2);
 
 	int64_t t_give = k_uptime_ticks();
 	k_sem_give(&g_sem);
@@ -433,12 +437,19 @@ static void test_threads_give_releases_one_waiter(void **state)
 		k_msleep(1);
 	}
 	k_msleep(30);
-	assert_int_equal(waiters_done(w, 2), 1);
-	assert_int_equal(k_sem_count_get(&g_sem), 0);
+	int done_after_one = waiters_done(w, 2);
+	unsigned count_after_one = k_sem_count_get(&g_sem);
 
 	k_sem_give(&g_sem);
 	for (int i = 0; i < 2; i++) {
 		pthread_join(th[i], NULL);
+	}
+
+	assert_int_equal(blocked, 2);
+	assert_int_equal(done_before, 0);
+	assert_int_equal(done_after_one, 1);
+	assert_int_equal(count_after_one, 0);
+	for (int i = 0; i < 2; i++) {
 		assert_int_equal(w[i].rc, 0);
 		/* Woken by the gives, long before the 3 s timeout. */
 		assert_true(w[i].woke - t_give < 1000000);

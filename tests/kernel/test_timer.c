@@ -35,6 +35,9 @@ struct trec {
 
 static struct trec g;
 static struct ktest_env g_env;
+/* Static, not on a test's stack: a failed assertion leaves the test
+ * function while a timer may still be linked into the kernel. */
+static struct k_timer g_tm[2];
 
 /* An expiry function that takes long: the timer service falls behind. */
 static void stall(void)
@@ -102,6 +105,7 @@ static void expiry_sync_other(struct k_timer *timer)
 static int setup(void **state)
 {
 	g = (struct trec){ 0 };
+	g_tm[0] = g_tm[1] = (struct k_timer){ 0 };
 	ktest_setup(&g_env);
 	*state = &g_env;
 	return 0;
@@ -137,15 +141,15 @@ static void wait_expiries(struct ktest_env *e, unsigned n, unsigned max_ms)
 static void test_one_shot_fires_once_at_deadline(void **state)
 {
 	struct ktest_env *e = KTEST_ENV(state);
-	struct k_timer tm;
+	struct k_timer *tm = &g_tm[0];
 	const k_timeout_t one_shot_periods[] = { K_NO_WAIT, K_FOREVER };
 
 	for (unsigned r = 0; r < 2; r++) {
 		g = (struct trec){ 0 };
-		k_timer_init(&tm, expiry_rec, stop_rec);
+		k_timer_init(tm, expiry_rec, stop_rec);
 		int64_t t0 = k_uptime_ticks();
-		k_timer_start(&tm, K_MSEC(20), one_shot_periods[r]);
-		int64_t dl = k_timer_expires_ticks(&tm);
+		k_timer_start(tm, K_MSEC(20), one_shot_periods[r]);
+		int64_t dl = k_timer_expires_ticks(tm);
 		assert_time_near(dl, t0 + 20000);
 		if (ktest_is_coop()) {
 			/* Nothing fires before the deadline. */
@@ -160,27 +164,27 @@ static void test_one_shot_fires_once_at_deadline(void **state)
 		ktest_run_ms(e, 60);
 		assert_int_equal(rec_n(), 1);
 		assert_int_equal(rec_stops(), 0);
-		assert_int_equal(k_timer_status_get(&tm), 1);
-		assert_int_equal(k_timer_remaining_ticks(&tm), 0);
-		assert_int_equal(k_timer_expires_ticks(&tm), 0);
+		assert_int_equal(k_timer_status_get(tm), 1);
+		assert_int_equal(k_timer_remaining_ticks(tm), 0);
+		assert_int_equal(k_timer_expires_ticks(tm), 0);
 	}
 }
 
 static void test_periodic_fires_without_drift(void **state)
 {
 	struct ktest_env *e = KTEST_ENV(state);
-	struct k_timer tm;
+	struct k_timer *tm = &g_tm[0];
 	const unsigned periods = 50;
 
-	k_timer_init(&tm, expiry_rec, stop_rec);
+	k_timer_init(tm, expiry_rec, stop_rec);
 	int64_t t0 = k_uptime_ticks();
-	k_timer_start(&tm, K_USEC(PERIOD_US), K_USEC(PERIOD_US));
-	int64_t d1 = k_timer_expires_ticks(&tm);
+	k_timer_start(tm, K_USEC(PERIOD_US), K_USEC(PERIOD_US));
+	int64_t d1 = k_timer_expires_ticks(tm);
 	assert_time_near(d1, t0 + PERIOD_US);
 
 	wait_expiries(e, periods, 3000);
 	int64_t now = k_uptime_ticks();
-	k_timer_stop(&tm);
+	k_timer_stop(tm);
 	unsigned n = rec_n();
 	if (ktest_is_coop()) {
 		/* Stopped at the instant of the 50th expiry, none more. */
@@ -207,15 +211,15 @@ static void test_periodic_fires_without_drift(void **state)
 static void test_periodic_catches_up_after_late_expiry(void **state)
 {
 	struct ktest_env *e = KTEST_ENV(state);
-	struct k_timer tm;
+	struct k_timer *tm = &g_tm[0];
 	const unsigned late = STALL_US / PERIOD_US; /* deadlines missed in the stall */
 
-	k_timer_init(&tm, expiry_rec, NULL);
+	k_timer_init(tm, expiry_rec, NULL);
 	g.stall_at = 1;
-	k_timer_start(&tm, K_USEC(PERIOD_US), K_USEC(PERIOD_US));
-	int64_t d1 = k_timer_expires_ticks(&tm);
+	k_timer_start(tm, K_USEC(PERIOD_US), K_USEC(PERIOD_US));
+	int64_t d1 = k_timer_expires_ticks(tm);
 	wait_expiries(e, late + 10, 3000);
-	k_timer_stop(&tm);
+	k_timer_stop(tm);
 
 	assert_time_near(g.at[0], d1);
 	/* The deadlines that passed during the stall fire late, at once... */
@@ -232,62 +236,62 @@ static void test_periodic_catches_up_after_late_expiry(void **state)
 static void test_stop_fn_only_when_running(void **state)
 {
 	struct ktest_env *e = KTEST_ENV(state);
-	struct k_timer tm;
+	struct k_timer *tm = &g_tm[0];
 
-	k_timer_init(&tm, expiry_rec, stop_rec);
+	k_timer_init(tm, expiry_rec, stop_rec);
 	/* Never started. */
-	k_timer_stop(&tm);
+	k_timer_stop(tm);
 	assert_int_equal(rec_stops(), 0);
 
 	/* Running one-shot: stop_fn once, no expiry. */
-	k_timer_start(&tm, K_MSEC(100), K_NO_WAIT);
+	k_timer_start(tm, K_MSEC(100), K_NO_WAIT);
 	ktest_run_ms(e, 10);
-	k_timer_stop(&tm);
+	k_timer_stop(tm);
 	assert_int_equal(rec_stops(), 1);
-	assert_int_equal(k_timer_remaining_ticks(&tm), 0);
+	assert_int_equal(k_timer_remaining_ticks(tm), 0);
 	ktest_run_ms(e, 150);
 	assert_int_equal(rec_n(), 0);
-	assert_int_equal(k_timer_status_get(&tm), 0);
+	assert_int_equal(k_timer_status_get(tm), 0);
 	/* Already stopped. */
-	k_timer_stop(&tm);
+	k_timer_stop(tm);
 	assert_int_equal(rec_stops(), 1);
 
 	/* Expired one-shot is no longer running. */
-	k_timer_start(&tm, K_MSEC(10), K_NO_WAIT);
+	k_timer_start(tm, K_MSEC(10), K_NO_WAIT);
 	wait_expiries(e, 1, 1000);
 	ktest_run_ms(e, 5);
-	k_timer_stop(&tm);
+	k_timer_stop(tm);
 	assert_int_equal(rec_stops(), 1);
 
 	/* Running periodic. */
-	k_timer_start(&tm, K_MSEC(10), K_MSEC(10));
+	k_timer_start(tm, K_MSEC(10), K_MSEC(10));
 	wait_expiries(e, 2, 1000);
-	k_timer_stop(&tm);
+	k_timer_stop(tm);
 	assert_int_equal(rec_stops(), 2);
-	k_timer_stop(&tm);
+	k_timer_stop(tm);
 	assert_int_equal(rec_stops(), 2);
 
 	/* A timer without stop_fn stops quietly. */
-	k_timer_init(&tm, expiry_rec, NULL);
-	k_timer_start(&tm, K_MSEC(100), K_NO_WAIT);
-	k_timer_stop(&tm);
+	k_timer_init(tm, expiry_rec, NULL);
+	k_timer_start(tm, K_MSEC(100), K_NO_WAIT);
+	k_timer_stop(tm);
 	assert_int_equal(rec_stops(), 2);
 }
 
 static void test_status_get_counts_and_resets(void **state)
 {
 	struct ktest_env *e = KTEST_ENV(state);
-	struct k_timer tm;
+	struct k_timer *tm = &g_tm[0];
 
-	k_timer_init(&tm, expiry_rec, NULL);
-	assert_int_equal(k_timer_status_get(&tm), 0);
+	k_timer_init(tm, expiry_rec, NULL);
+	assert_int_equal(k_timer_status_get(tm), 0);
 
-	k_timer_start(&tm, K_USEC(PERIOD_US), K_USEC(PERIOD_US));
-	int64_t d1 = k_timer_expires_ticks(&tm);
+	k_timer_start(tm, K_USEC(PERIOD_US), K_USEC(PERIOD_US));
+	int64_t d1 = k_timer_expires_ticks(tm);
 	ktest_run_ms(e, 100);
-	k_timer_stop(&tm);
+	k_timer_stop(tm);
 	int64_t t_stop = k_uptime_ticks();
-	uint32_t s = k_timer_status_get(&tm);
+	uint32_t s = k_timer_status_get(tm);
 	int64_t due = (t_stop - d1) / PERIOD_US + 1; /* deadlines <= t_stop */
 	if (ktest_is_coop()) {
 		assert_int_equal(s, 10);
@@ -298,50 +302,50 @@ static void test_status_get_counts_and_resets(void **state)
 		assert_true((int64_t)s >= due - slack_periods);
 	}
 	/* Read resets. */
-	assert_int_equal(k_timer_status_get(&tm), 0);
+	assert_int_equal(k_timer_status_get(tm), 0);
 	ktest_run_ms(e, 2); /* an in-flight expiry_rec finishes */
 	assert_int_equal(rec_n(), s);
 
 	/* An unread expiry is counted once, then cleared by a restart. */
 	g = (struct trec){ 0 };
-	k_timer_start(&tm, K_MSEC(10), K_NO_WAIT);
+	k_timer_start(tm, K_MSEC(10), K_NO_WAIT);
 	wait_expiries(e, 1, 1000);
-	k_timer_start(&tm, K_MSEC(10), K_NO_WAIT);
-	assert_int_equal(k_timer_status_get(&tm), 0);
+	k_timer_start(tm, K_MSEC(10), K_NO_WAIT);
+	assert_int_equal(k_timer_status_get(tm), 0);
 	wait_expiries(e, 2, 1000);
-	assert_int_equal(k_timer_status_get(&tm), 1);
-	assert_int_equal(k_timer_status_get(&tm), 0);
+	assert_int_equal(k_timer_status_get(tm), 1);
+	assert_int_equal(k_timer_status_get(tm), 0);
 }
 
 static void test_status_sync_waits_for_next_expiry(void **state)
 {
 	struct ktest_env *e = KTEST_ENV(state);
-	struct k_timer tm;
+	struct k_timer *tm = &g_tm[0];
 
-	k_timer_init(&tm, expiry_rec, NULL);
+	k_timer_init(tm, expiry_rec, NULL);
 	/* Not running, nothing counted: returns at once. */
 	int64_t t0 = k_uptime_ticks();
-	assert_int_equal(k_timer_status_sync(&tm), 0);
+	assert_int_equal(k_timer_status_sync(tm), 0);
 	if (ktest_is_coop()) {
 		assert_int_equal(k_uptime_ticks(), t0);
 	}
 
 	/* One-shot: blocks (coop: pumps) until the expiry. */
 	t0 = k_uptime_ticks();
-	k_timer_start(&tm, K_MSEC(30), K_NO_WAIT);
-	int64_t dl = k_timer_expires_ticks(&tm);
-	assert_int_equal(k_timer_status_sync(&tm), 1);
+	k_timer_start(tm, K_MSEC(30), K_NO_WAIT);
+	int64_t dl = k_timer_expires_ticks(tm);
+	assert_int_equal(k_timer_status_sync(tm), 1);
 	int64_t woke = k_uptime_ticks();
 	assert_time_near(woke, dl);
 	assert_true(woke - t0 >= 30000);
-	assert_int_equal(k_timer_status_get(&tm), 0);
+	assert_int_equal(k_timer_status_get(tm), 0);
 
 	/* Periodic: each call waits for the next one. */
-	k_timer_start(&tm, K_MSEC(20), K_MSEC(20));
-	int64_t d1 = k_timer_expires_ticks(&tm);
+	k_timer_start(tm, K_MSEC(20), K_MSEC(20));
+	int64_t d1 = k_timer_expires_ticks(tm);
 	uint32_t total = 0;
 	for (int i = 0; i < 3; i++) {
-		uint32_t s = k_timer_status_sync(&tm);
+		uint32_t s = k_timer_status_sync(tm);
 		assert_true(s >= 1);
 		total += s;
 		woke = k_uptime_ticks();
@@ -351,14 +355,14 @@ static void test_status_sync_waits_for_next_expiry(void **state)
 			assert_int_equal(woke, d1 + i * 20000);
 		}
 	}
-	k_timer_stop(&tm);
+	k_timer_stop(tm);
 
 	/* Expired with an unread expiry: returns it without waiting. */
 	unsigned n0 = rec_n();
-	k_timer_start(&tm, K_MSEC(10), K_NO_WAIT);
+	k_timer_start(tm, K_MSEC(10), K_NO_WAIT);
 	wait_expiries(e, n0 + 1, 1000);
 	t0 = k_uptime_ticks();
-	assert_int_equal(k_timer_status_sync(&tm), 1);
+	assert_int_equal(k_timer_status_sync(tm), 1);
 	if (ktest_is_coop()) {
 		assert_int_equal(k_uptime_ticks(), t0);
 	}
@@ -367,22 +371,22 @@ static void test_status_sync_waits_for_next_expiry(void **state)
 static void test_status_sync_woken_by_stop(void **state)
 {
 	(void)state;
-	struct k_timer long_tm, stopper;
+	struct k_timer *long_tm = &g_tm[0], *stopper = &g_tm[1];
 
-	k_timer_init(&long_tm, NULL, stop_rec);
-	k_timer_init(&stopper, expiry_stop_other, NULL);
-	g.stop_other = &long_tm;
+	k_timer_init(long_tm, NULL, stop_rec);
+	k_timer_init(stopper, expiry_stop_other, NULL);
+	g.stop_other = long_tm;
 
 	int64_t t0 = k_uptime_ticks();
-	k_timer_start(&long_tm, K_SECONDS(2), K_NO_WAIT);
-	k_timer_start(&stopper, K_MSEC(20), K_NO_WAIT);
-	int64_t stop_at = k_timer_expires_ticks(&stopper);
+	k_timer_start(long_tm, K_SECONDS(2), K_NO_WAIT);
+	k_timer_start(stopper, K_MSEC(20), K_NO_WAIT);
+	int64_t stop_at = k_timer_expires_ticks(stopper);
 	/* The stop ends the wait: 0 expiries, long before 2 s. */
-	assert_int_equal(k_timer_status_sync(&long_tm), 0);
+	assert_int_equal(k_timer_status_sync(long_tm), 0);
 	assert_time_near(k_uptime_ticks(), stop_at);
 	assert_true(k_uptime_ticks() - t0 < 1000000);
 	assert_int_equal(rec_stops(), 1);
-	assert_int_equal(k_timer_remaining_ticks(&long_tm), 0);
+	assert_int_equal(k_timer_remaining_ticks(long_tm), 0);
 }
 
 static void test_status_sync_in_callback_does_not_block(void **state)
@@ -392,37 +396,37 @@ static void test_status_sync_in_callback_does_not_block(void **state)
 		/* threads: it would block the timer thread on a timer that needs it. */
 		skip();
 	}
-	struct k_timer long_tm, cb_tm;
-	k_timer_init(&long_tm, NULL, NULL);
-	k_timer_init(&cb_tm, expiry_sync_other, NULL);
-	g.stop_other = &long_tm;
+	struct k_timer *long_tm = &g_tm[0], *cb_tm = &g_tm[1];
+	k_timer_init(long_tm, NULL, NULL);
+	k_timer_init(cb_tm, expiry_sync_other, NULL);
+	g.stop_other = long_tm;
 	g.sync_in_callback = 99;
 
-	k_timer_start(&long_tm, K_SECONDS(1), K_NO_WAIT);
-	k_timer_start(&cb_tm, K_MSEC(10), K_NO_WAIT);
-	int64_t long_dl = k_timer_expires_ticks(&long_tm);
+	k_timer_start(long_tm, K_SECONDS(1), K_NO_WAIT);
+	k_timer_start(cb_tm, K_MSEC(10), K_NO_WAIT);
+	int64_t long_dl = k_timer_expires_ticks(long_tm);
 	uint32_t refused = e->k.stats.deadlocks_refused;
 	ktest_run_ms(e, 20);
 	assert_int_equal(rec_n(), 1);
 	/* Returned the current count (0) at once; the long timer still runs. */
 	assert_int_equal(g.sync_in_callback, 0);
 	assert_int_equal(e->k.stats.deadlocks_refused, refused + 1);
-	assert_int_equal(k_timer_expires_ticks(&long_tm), long_dl);
-	k_timer_stop(&long_tm);
+	assert_int_equal(k_timer_expires_ticks(long_tm), long_dl);
+	k_timer_stop(long_tm);
 }
 
 static void test_restart_replaces_deadline(void **state)
 {
 	struct ktest_env *e = KTEST_ENV(state);
-	struct k_timer tm;
+	struct k_timer *tm = &g_tm[0];
 
-	k_timer_init(&tm, expiry_rec, stop_rec);
+	k_timer_init(tm, expiry_rec, stop_rec);
 	int64_t t0 = k_uptime_ticks();
-	k_timer_start(&tm, K_MSEC(100), K_NO_WAIT);
+	k_timer_start(tm, K_MSEC(100), K_NO_WAIT);
 	ktest_run_ms(e, 30);
 	int64_t t_restart = k_uptime_ticks();
-	k_timer_start(&tm, K_MSEC(50), K_NO_WAIT);
-	int64_t dl = k_timer_expires_ticks(&tm);
+	k_timer_start(tm, K_MSEC(50), K_NO_WAIT);
+	int64_t dl = k_timer_expires_ticks(tm);
 	assert_time_near(dl, t_restart + 50000);
 	if (ktest_is_coop()) {
 		assert_int_equal(dl, t0 + 80000);
@@ -440,11 +444,11 @@ static void test_restart_replaces_deadline(void **state)
 
 	/* A running periodic timer restarted with a new period. */
 	g = (struct trec){ 0 };
-	k_timer_start(&tm, K_MSEC(10), K_MSEC(10));
+	k_timer_start(tm, K_MSEC(10), K_MSEC(10));
 	wait_expiries(e, 2, 1000);
 	unsigned before = rec_n();
-	k_timer_start(&tm, K_MSEC(30), K_MSEC(30));
-	int64_t d1 = k_timer_expires_ticks(&tm);
+	k_timer_start(tm, K_MSEC(30), K_MSEC(30));
+	int64_t d1 = k_timer_expires_ticks(tm);
 	wait_expiries(e, before + 3, 2000);
 	if (g.at[before] < d1) {
 		/* threads: an expiry of the old period was under way during
@@ -453,7 +457,7 @@ static void test_restart_replaces_deadline(void **state)
 		before++;
 		wait_expiries(e, before + 3, 2000);
 	}
-	k_timer_stop(&tm);
+	k_timer_stop(tm);
 	for (unsigned k = 0; k < 3; k++) {
 		assert_time_near(g.at[before + k], d1 + (int64_t)k * 30000);
 	}
@@ -463,8 +467,8 @@ static void test_restart_replaces_deadline(void **state)
 	g = (struct trec){ 0 };
 	g.restart_left = 2;
 	g.restart_us = 15000;
-	k_timer_start(&tm, K_MSEC(10), K_NO_WAIT);
-	dl = k_timer_expires_ticks(&tm);
+	k_timer_start(tm, K_MSEC(10), K_NO_WAIT);
+	dl = k_timer_expires_ticks(tm);
 	wait_expiries(e, 3, 2000);
 	ktest_run_ms(e, 40);
 	assert_int_equal(rec_n(), 3);
@@ -478,105 +482,105 @@ static void test_restart_replaces_deadline(void **state)
 static void test_remaining_ticks(void **state)
 {
 	struct ktest_env *e = KTEST_ENV(state);
-	struct k_timer tm;
+	struct k_timer *tm = &g_tm[0];
 
-	k_timer_init(&tm, expiry_rec, NULL);
-	assert_int_equal(k_timer_remaining_ticks(&tm), 0);
-	assert_int_equal(k_timer_remaining_get(&tm), 0);
-	assert_int_equal(k_timer_expires_ticks(&tm), 0);
+	k_timer_init(tm, expiry_rec, NULL);
+	assert_int_equal(k_timer_remaining_ticks(tm), 0);
+	assert_int_equal(k_timer_remaining_get(tm), 0);
+	assert_int_equal(k_timer_expires_ticks(tm), 0);
 
 	int64_t t0 = k_uptime_ticks();
-	k_timer_start(&tm, K_MSEC(100), K_NO_WAIT);
-	int64_t dl = k_timer_expires_ticks(&tm);
+	k_timer_start(tm, K_MSEC(100), K_NO_WAIT);
+	int64_t dl = k_timer_expires_ticks(tm);
 	assert_time_near(dl, t0 + 100000);
 
 	for (int step = 0; step < 3; step++) {
 		int64_t before = k_uptime_ticks();
-		k_ticks_t left = k_timer_remaining_ticks(&tm);
+		k_ticks_t left = k_timer_remaining_ticks(tm);
 		int64_t after = k_uptime_ticks();
 		/* remaining = deadline - now, with now read in between. */
 		assert_true(left <= dl - before);
 		assert_true(left >= dl - after);
 		if (ktest_is_coop()) {
 			assert_int_equal(left, 100000 - step * 30000);
-			assert_int_equal(k_timer_remaining_get(&tm), 100 - step * 30);
+			assert_int_equal(k_timer_remaining_get(tm), 100 - step * 30);
 		}
 		/* The deadline does not move while time passes. */
-		assert_int_equal(k_timer_expires_ticks(&tm), dl);
+		assert_int_equal(k_timer_expires_ticks(tm), dl);
 		ktest_run_ms(e, 30);
 	}
 
-	k_timer_stop(&tm);
-	assert_int_equal(k_timer_remaining_ticks(&tm), 0);
-	assert_int_equal(k_timer_expires_ticks(&tm), 0);
+	k_timer_stop(tm);
+	assert_int_equal(k_timer_remaining_ticks(tm), 0);
+	assert_int_equal(k_timer_expires_ticks(tm), 0);
 
 	/* Periodic: after an expiry, the time to the next one. */
-	k_timer_start(&tm, K_MSEC(20), K_MSEC(50));
-	int64_t d1 = k_timer_expires_ticks(&tm);
+	k_timer_start(tm, K_MSEC(20), K_MSEC(50));
+	int64_t d1 = k_timer_expires_ticks(tm);
 	wait_expiries(e, 1, 1000);
-	assert_int_equal(k_timer_expires_ticks(&tm), d1 + 50000);
+	assert_int_equal(k_timer_expires_ticks(tm), d1 + 50000);
 	int64_t before = k_uptime_ticks();
-	k_ticks_t left = k_timer_remaining_ticks(&tm);
+	k_ticks_t left = k_timer_remaining_ticks(tm);
 	assert_true(left > 0);
 	assert_true(left <= d1 + 50000 - before);
 	if (ktest_is_coop()) {
 		assert_int_equal(left, 50000);
 	}
-	k_timer_stop(&tm);
+	k_timer_stop(tm);
 
 	/* After a one-shot expired. */
-	k_timer_start(&tm, K_MSEC(5), K_NO_WAIT);
+	k_timer_start(tm, K_MSEC(5), K_NO_WAIT);
 	wait_expiries(e, 2, 1000);
 	ktest_run_ms(e, 1);
-	assert_int_equal(k_timer_remaining_ticks(&tm), 0);
+	assert_int_equal(k_timer_remaining_ticks(tm), 0);
 }
 
 static void test_user_data(void **state)
 {
 	struct ktest_env *e = KTEST_ENV(state);
-	struct k_timer tm;
+	struct k_timer *tm = &g_tm[0];
 	int cookie = 42;
 
-	k_timer_init(&tm, expiry_rec, NULL);
-	assert_null(k_timer_user_data_get(&tm));
-	k_timer_user_data_set(&tm, &cookie);
-	assert_ptr_equal(k_timer_user_data_get(&tm), &cookie);
+	k_timer_init(tm, expiry_rec, NULL);
+	assert_null(k_timer_user_data_get(tm));
+	k_timer_user_data_set(tm, &cookie);
+	assert_ptr_equal(k_timer_user_data_get(tm), &cookie);
 
-	k_timer_start(&tm, K_MSEC(10), K_NO_WAIT);
+	k_timer_start(tm, K_MSEC(10), K_NO_WAIT);
 	wait_expiries(e, 1, 1000);
-	assert_ptr_equal(g.seen_timer, &tm);
+	assert_ptr_equal(g.seen_timer, tm);
 	assert_ptr_equal(g.seen_user_data, &cookie);
 	/* Starting and expiring keep it. */
-	assert_ptr_equal(k_timer_user_data_get(&tm), &cookie);
+	assert_ptr_equal(k_timer_user_data_get(tm), &cookie);
 
 	/* Re-initialisation clears it. */
-	k_timer_init(&tm, expiry_rec, NULL);
-	assert_null(k_timer_user_data_get(&tm));
+	k_timer_init(tm, expiry_rec, NULL);
+	assert_null(k_timer_user_data_get(tm));
 }
 
 static void test_stopped_from_own_expiry_does_not_fire_again(void **state)
 {
 	struct ktest_env *e = KTEST_ENV(state);
-	struct k_timer tm;
+	struct k_timer *tm = &g_tm[0];
 
 	/* Periodic, stops itself on its 3rd expiry. */
-	k_timer_init(&tm, expiry_rec, stop_rec);
+	k_timer_init(tm, expiry_rec, stop_rec);
 	g.stop_self_at = 3;
-	k_timer_start(&tm, K_MSEC(10), K_MSEC(10));
-	int64_t d1 = k_timer_expires_ticks(&tm);
+	k_timer_start(tm, K_MSEC(10), K_MSEC(10));
+	int64_t d1 = k_timer_expires_ticks(tm);
 	wait_expiries(e, 3, 1000);
 	ktest_run_ms(e, 100);
 	assert_int_equal(rec_n(), 3);
 	assert_time_near(g.at[2], d1 + 20000);
 	/* It had been re-armed for the next period, so it was running. */
 	assert_int_equal(rec_stops(), 1);
-	assert_int_equal(k_timer_remaining_ticks(&tm), 0);
-	assert_int_equal(k_timer_status_get(&tm), 3);
+	assert_int_equal(k_timer_remaining_ticks(tm), 0);
+	assert_int_equal(k_timer_status_get(tm), 3);
 
 	/* One-shot stopping itself: no longer running, no stop_fn. */
 	g = (struct trec){ 0 };
 	g.stop_self_at = 1;
-	k_timer_start(&tm, K_MSEC(10), K_NO_WAIT);
+	k_timer_start(tm, K_MSEC(10), K_NO_WAIT);
 	wait_expiries(e, 1, 1000);
 	ktest_run_ms(e, 50);
 	assert_int_equal(rec_n(), 1);
@@ -589,15 +593,15 @@ static void test_stopped_from_own_expiry_does_not_fire_again(void **state)
 static void test_stop_races_with_expiry(void **state)
 {
 	struct ktest_env *e = KTEST_ENV(state);
-	struct k_timer tm;
+	struct k_timer *tm = &g_tm[0];
 
-	k_timer_init(&tm, expiry_rec, stop_rec);
+	k_timer_init(tm, expiry_rec, stop_rec);
 	for (unsigned i = 0; i < 60; i++) {
-		k_timer_start(&tm, K_USEC(500), K_USEC(500));
+		k_timer_start(tm, K_USEC(500), K_USEC(500));
 		ktest_run_ms(e, 1 + i % 3);
-		k_timer_stop(&tm);
+		k_timer_stop(tm);
 		unsigned n = rec_n();
-		assert_int_equal(k_timer_remaining_ticks(&tm), 0);
+		assert_int_equal(k_timer_remaining_ticks(tm), 0);
 		ktest_run_ms(e, 3);
 		unsigned n2 = rec_n();
 		assert_true(n2 <= n + 1);

@@ -26,8 +26,7 @@ void zble_kernel_deinit(struct zble_kernel *k)
 		return;
 	}
 	z_key_t key = z_lock(k);
-	while (sys_slist_get(&k->timeouts)) {
-	}
+	z_timeouts_clear(k);
 	sys_slist_init(&k->queues);
 	k->initialized = false;
 	z_unlock(k, key);

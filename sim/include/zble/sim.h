@@ -1,0 +1,310 @@
+/* zble-sim: virtual BLE controllers on a simulated radio, in one process,
+ * under one deterministic virtual clock (coop kernel backend only).
+ *
+ * A struct zble_sim owns everything: simulated time, a seed, the devices and
+ * their links. Each device is a virtual controller (the link layer as seen
+ * over HCI, presented as a struct zble_hci_driver), its own coop kernel whose
+ * port is the simulator, and optionally a zble host on that kernel.
+ *
+ * Two ways to drive it:
+ *  - event-driven: zble_sim_run_until()/zble_sim_run_for() advance time,
+ *    firing radio/controller events and running every device's kernel;
+ *  - blocking: select a device (zble_sim_device_select) and call blocking
+ *    Zephyr APIs (bt_enable(NULL), k_sem_take with a timeout, k_msleep) from
+ *    the test's main code. The device's port wait runs the whole simulation
+ *    (all other devices, the radio) until that device is woken or its
+ *    deadline passes, so the other devices progress event-driven meanwhile.
+ *    Callbacks and work items of any device never block (the kernel refuses).
+ *
+ * Same seed, same scenario: byte-identical btsnoop captures. Nothing here
+ * allocates; the caller owns the struct (large: allocate it statically or
+ * on the heap, not on a small stack). Not thread-safe: one thread drives it. */
+#ifndef ZBLE_SIM_H
+#define ZBLE_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "zble/btsnoop.h"
+#include "zble/hci_driver.h"
+#include "zble/host.h"
+#include "zble/kernel.h"
+
+#ifndef ZBLE_SIM_MAX_DEVICES
+#define ZBLE_SIM_MAX_DEVICES 64
+#endif
+#ifndef ZBLE_SIM_MAX_LINKS
+#define ZBLE_SIM_MAX_LINKS 32
+#endif
+/* Connections per controller (handles 0..n-1). */
+#ifndef ZBLE_SIM_MAX_CONN
+#define ZBLE_SIM_MAX_CONN 8
+#endif
+/* Host->controller ACL buffers a controller can hold (all links). */
+#ifndef ZBLE_SIM_MAX_ACL_BUFS
+#define ZBLE_SIM_MAX_ACL_BUFS 16
+#endif
+/* Controller->host packets waiting for the host to take them. */
+#ifndef ZBLE_SIM_TO_HOST_QUEUE
+#define ZBLE_SIM_TO_HOST_QUEUE 48
+#endif
+#define ZBLE_SIM_CMD_QUEUE 4
+#define ZBLE_SIM_CTRL_QUEUE 4 /* LL control PDUs queued per direction */
+#define ZBLE_SIM_DUP_FILTER 64
+#define ZBLE_SIM_PKT_MAX 260 /* H4 type + the largest event or ACL packet */
+
+/* The fixed epoch of btsnoop timestamps: simulated time 0 is
+ * 2024-01-01T00:00:00Z, so captures are identical across runs. */
+#define ZBLE_SIM_SNOOP_EPOCH_UNIX_US 1704067200000000ull
+
+struct zble_sim;
+struct zble_sim_device;
+
+struct zble_sim_timer {
+	uint64_t t;
+	uint64_t seq; /* tie-break: arming order */
+	bool armed;
+};
+
+struct zble_sim_rng {
+	uint64_t s[4]; /* xoshiro256** */
+};
+
+struct zble_sim_device_config {
+	const char *name;     /* for logs; default "devN" */
+	bool no_public_addr;  /* Read BD_ADDR returns zero: the host makes a static random identity */
+	uint16_t acl_len;     /* LE ACL buffer size (default 251) */
+	uint8_t acl_num;      /* LE ACL buffer count (default 4, at most ZBLE_SIM_MAX_ACL_BUFS) */
+	int8_t tx_power;      /* dBm (default 0) */
+	double x, y;          /* position in metres (default: 1 m apart along x by index) */
+	uint32_t cmd_latency_us; /* command processing time (default 50 us) */
+};
+
+/* One host->controller ACL packet held by the controller. */
+struct zble_sim_acl_buf {
+	bool used;
+	uint8_t link;
+	uint8_t llid;    /* 0x02: start of an L2CAP PDU, 0x01: continuation */
+	uint16_t len, off; /* bytes, bytes already acknowledged */
+	uint32_t seq;    /* arrival order */
+	uint8_t data[251];
+};
+
+struct zble_sim_pkt {
+	uint16_t len;
+	uint8_t data[ZBLE_SIM_PKT_MAX];
+};
+
+struct zble_sim_ctrl_stats {
+	uint32_t cmds, unknown_cmds, events, acl_to_host, acl_from_host;
+	uint32_t adv_events, adv_reports, scan_reqs, conn_events;
+	uint32_t to_host_dropped;  /* reports dropped: the host's queue was full */
+	uint32_t acl_overflow;     /* ACL from the host beyond the buffer count */
+	uint32_t acl_rejected;     /* unknown handle or too long */
+	uint32_t retransmissions;  /* LL packets lost on air and sent again */
+};
+
+/* The virtual controller: all its state (link layer as seen over HCI). */
+struct zble_sim_ctrl {
+	struct zble_hci_driver drv; /* first: the driver handed to hosts */
+	struct zble_sim_device *dev;
+	zble_hci_recv_t recv;
+	void *recv_ctx;
+	bool open;
+
+	/* configuration */
+	uint8_t bd_addr[6];
+	uint16_t acl_len;
+	uint8_t acl_num;
+	uint32_t cmd_latency_us;
+
+	/* command processing */
+	struct zble_sim_pkt cmdq[ZBLE_SIM_CMD_QUEUE];
+	uint8_t cmd_head, cmd_count;
+	struct zble_sim_timer cmd_timer;
+
+	uint64_t event_mask, event_mask2, le_event_mask;
+	uint8_t random_addr[6];
+	bool random_set;
+	uint16_t def_tx_octets, def_tx_time;
+
+	/* advertising */
+	struct {
+		uint16_t interval_min, interval_max;
+		uint8_t type, own_type, peer_type, chan_map, filter;
+		uint8_t peer[6];
+		uint8_t data[31], data_len;
+		uint8_t rsp[31], rsp_len;
+		bool enabled;
+		uint64_t started; /* high duty directed: ends after 1.28 s */
+		struct zble_sim_timer timer;
+	} adv;
+	/* scanning */
+	struct {
+		uint8_t type, own_type, filter;
+		uint16_t interval, window; /* 0.625 ms units */
+		bool enabled, filter_dup;
+		uint64_t started;
+		uint8_t dup[ZBLE_SIM_DUP_FILTER][8]; /* type, addr, report kind */
+		uint8_t dup_count;
+	} scan;
+	/* initiating */
+	struct {
+		bool active;
+		uint16_t scan_interval, scan_window;
+		uint8_t peer_type, own_type;
+		uint8_t peer[6];
+		uint16_t interval_min, interval_max, latency, timeout;
+		uint64_t started;
+	} init;
+
+	/* connections: link index per handle, 0xff when free */
+	uint8_t conn_link[ZBLE_SIM_MAX_CONN];
+	struct zble_sim_acl_buf acl[ZBLE_SIM_MAX_ACL_BUFS];
+	uint32_t acl_seq;
+
+	/* controller->host packets not yet taken by the host */
+	struct zble_sim_pkt to_host[ZBLE_SIM_TO_HOST_QUEUE];
+	uint8_t th_head, th_count;
+	bool delivering;
+
+	struct zble_sim_rng rng;
+	struct zble_sim_ctrl_stats stats;
+};
+
+struct zble_sim_device {
+	struct zble_sim *sim;
+	uint8_t index;
+	bool used;
+	bool present;   /* false once removed: it vanished */
+	bool radio_on;
+	char name[16];
+	int8_t tx_power;
+	double x, y;
+
+	struct zble_kernel kernel;
+	bool has_host;
+	struct zble_host host;
+	struct zble_sim_ctrl ctrl;
+
+	/* scheduling of its kernel */
+	bool runnable;      /* the port's schedule() was called */
+	bool in_wait;       /* its port wait is on the stack */
+	uint64_t kdeadline; /* next kernel deadline, as last reported */
+
+	struct zble_btsnoop_file snoop;
+	bool snooping;
+};
+
+/* LL control PDUs (a subset of Vol 6 Part B 2.4.2). */
+struct zble_sim_llctrl {
+	uint8_t op;
+	uint8_t len; /* payload length on air */
+	uint8_t reason;
+	uint16_t interval, latency, timeout, instant;
+	uint16_t a, b; /* op-specific: interval_min/max, octets/time */
+};
+
+/* One LE connection between two controllers. Side 0 is the central. */
+struct zble_sim_link {
+	bool used;
+	uint8_t dev[2];     /* device indices */
+	uint16_t handle[2]; /* each controller's handle */
+	bool alive[2];      /* that side still has the connection */
+	uint16_t interval, latency, timeout; /* 1.25 ms, events, 10 ms */
+	uint16_t counter;   /* connection event counter */
+	uint64_t anchor;    /* current (or next) event's anchor */
+	uint64_t event_end; /* budget end of the current event */
+	bool in_event;
+	uint16_t xchg;      /* exchanges so far in the current event */
+	uint64_t last_rx[2]; /* when side s last heard the other */
+	struct zble_sim_timer timer;
+	struct zble_sim_rng rng;
+	uint32_t loss;       /* per-packet loss threshold (of 2^32) */
+	/* exchange in flight */
+	bool xfer;
+	int8_t tx_buf[2];    /* acl buffer index sent by side s, -1: none/control */
+	bool tx_ctrl[2];     /* side s sent its head control PDU */
+	uint16_t tx_len[2];  /* LL payload bytes sent by side s */
+	bool lost[2];        /* side s's packet did not arrive */
+	/* control PDUs queued per sending side */
+	struct zble_sim_llctrl ctrlq[2][ZBLE_SIM_CTRL_QUEUE];
+	uint8_t ctrl_count[2];
+	/* procedures */
+	bool upd_pending;
+	uint16_t upd_instant, upd_interval, upd_latency, upd_timeout;
+	bool param_req_waiting; /* central host must answer a param request */
+	bool feat_pending[2];   /* side s's host asked for the remote features */
+	uint16_t max_tx_octets[2], max_tx_time[2], pref_tx_octets[2], pref_tx_time[2];
+	uint16_t nocp[2];       /* completed packets to report per side */
+};
+
+struct zble_sim_stats {
+	uint64_t steps;          /* radio/controller events fired */
+	uint64_t kernel_runs;    /* zble_kernel_process calls */
+	uint32_t connections, disconnections, supervision_timeouts;
+};
+
+struct zble_sim {
+	uint64_t now_us;
+	uint64_t seed;
+	uint64_t seq;       /* timer arming counter */
+	uint64_t stop_at;   /* hard stop (ZBLE_TIME_NEVER: none) */
+	uint32_t max_event_us; /* connection event length limit, 0: interval - T_IFS */
+	struct zble_sim_rng rng;
+	struct zble_sim_device *waiter; /* device whose wait is running the simulation */
+	uint8_t ndev;
+	struct zble_sim_device devices[ZBLE_SIM_MAX_DEVICES];
+	struct zble_sim_link links[ZBLE_SIM_MAX_LINKS];
+	uint32_t loss[ZBLE_SIM_MAX_DEVICES][ZBLE_SIM_MAX_DEVICES];
+	struct zble_sim_stats stats;
+	/* an optional log line per HCI packet (demo, debugging) */
+	void (*trace)(void *ctx, struct zble_sim_device *dev, bool to_host, const uint8_t *pkt, size_t len);
+	void *trace_ctx;
+};
+
+extern const struct zble_port zble_sim_port;
+
+/* Starts an empty simulation at time 0. */
+void zble_sim_init(struct zble_sim *sim, uint64_t seed);
+/* Deinitialises every host and kernel, closes captures. */
+void zble_sim_deinit(struct zble_sim *sim);
+
+/* Adds a device (controller + kernel) with cfg, or defaults when NULL.
+ * NULL when full. The device's kernel is not made current. */
+struct zble_sim_device *zble_sim_add_device(struct zble_sim *sim, const struct zble_sim_device_config *cfg);
+/* Puts a zble host on the device's kernel, bound to its controller. 0 or -errno. */
+int zble_sim_device_add_host(struct zble_sim_device *dev);
+/* The device's controller as an HCI driver (for a host of your own). */
+struct zble_hci_driver *zble_sim_device_driver(struct zble_sim_device *dev);
+/* Makes the device's kernel current: bt_* and k_* calls act on it. */
+void zble_sim_device_select(struct zble_sim_device *dev);
+/* btsnoop capture of the device's HCI traffic, both directions, at the
+ * controller's driver boundary, with simulated timestamps. */
+int zble_sim_device_capture(struct zble_sim_device *dev, const char *path);
+void zble_sim_device_set_position(struct zble_sim_device *dev, double x, double y);
+
+/* Faults. The device vanishes: its radio stops and its kernel no longer
+ * runs; peers see their links time out (supervision timeout). */
+void zble_sim_device_remove(struct zble_sim_device *dev);
+/* Radio off: transmits and receives nothing, its host keeps running. */
+void zble_sim_device_set_radio(struct zble_sim_device *dev, bool on);
+/* Probability that an LL packet between a and b is lost (either way);
+ * a lost packet is retransmitted at the next connection event. */
+void zble_sim_set_loss(struct zble_sim *sim, struct zble_sim_device *a, struct zble_sim_device *b, double p);
+
+uint64_t zble_sim_now_us(const struct zble_sim *sim);
+/* RSSI that b measures for a's transmissions (path-loss model). */
+int8_t zble_sim_rssi(const struct zble_sim_device *a, const struct zble_sim_device *b);
+/* Link-layer air time of one packet with a payload of n bytes on LE 1M. */
+uint32_t zble_sim_air_time_us(uint16_t payload);
+
+/* Runs everything until simulated time t (events at t included). 0, or
+ * -ETIMEDOUT past the stop time. */
+int zble_sim_run_until(struct zble_sim *sim, uint64_t t);
+int zble_sim_run_for(struct zble_sim *sim, uint64_t us);
+/* The simulation never passes t: waits and runs return -ETIMEDOUT there. */
+void zble_sim_set_stop_time(struct zble_sim *sim, uint64_t t);
+
+#endif
