@@ -187,8 +187,8 @@ static bool local_reason(uint8_t reason)
 
 static int run_peripheral(void)
 {
+	say("advertising");
 	int err = bt_le_adv_start(BT_LE_ADV_CONN_FAST_1, ad, ARRAY_SIZE(ad), NULL, 0);
-	say("advertising (%d)", err);
 	check(err == 0, "advertise");
 	d.restart_adv = true;
 	/* First connection: the central disconnects; we advertise again. */
@@ -203,8 +203,8 @@ static int run_peripheral(void)
 	}
 	k_msleep(300);
 	struct bt_conn *conn = d.conn ? bt_conn_ref(d.conn) : NULL;
+	say("disconnecting");
 	err = conn ? bt_conn_disconnect(conn, BT_HCI_ERR_REMOTE_USER_TERM_CONN) : -ENOTCONN;
-	say("disconnecting (%d)", err);
 	check(err == 0, "disconnect");
 	bt_conn_unref(conn);
 	wait_sem(&d.disconnected, 10, "second disconnect");
@@ -226,16 +226,16 @@ static int connect_to(const bt_addr_le_t *peer, uint16_t timeout_10ms)
 
 static bool scan_and_connect(void)
 {
+	say("scanning");
 	int err = bt_le_scan_start(BT_LE_SCAN_ACTIVE, on_scan);
-	say("scanning (%d)", err);
 	check(err == 0, "scan start");
 	if (!wait_sem(&d.found, 30, "peripheral found")) {
 		return false;
 	}
 	err = bt_le_scan_stop();
 	check(err == 0, "scan stop");
+	say("connecting");
 	err = connect_to(&d.peer, 0);
-	say("connecting (%d)", err);
 	check(err == 0, "connect");
 	if (!wait_sem(&d.connected, 10, "connected")) {
 		return false;
@@ -251,9 +251,9 @@ static int run_central(void)
 	}
 	k_msleep(300);
 	struct bt_conn *conn = bt_conn_ref(d.conn);
+	say("disconnecting");
 	int err = bt_conn_disconnect(conn, BT_HCI_ERR_REMOTE_USER_TERM_CONN);
 	bt_conn_unref(conn);
-	say("disconnecting (%d)", err);
 	check(err == 0, "disconnect");
 	wait_sem(&d.disconnected, 10, "disconnected");
 	check(local_reason(d.reason), "local host terminated");
@@ -268,20 +268,20 @@ static int run_central(void)
 
 	/* Nobody advertises at these addresses. */
 	bt_addr_le_t ghost = { .type = BT_ADDR_LE_RANDOM, .a = { { 0x55, 0x44, 0x33, 0x22, 0x11, 0xc0 } } };
+	say("connecting to an absent peer with a 500 ms timeout");
 	err = connect_to(&ghost, 50);
-	say("connecting to an absent peer with a 500 ms timeout (%d)", err);
 	wait_sem(&d.connected, 10, "timeout reported");
 	check(err != 0 || d.err != 0, "absent peer: error");
 
 	bt_addr_le_t ghost2 = { .type = BT_ADDR_LE_RANDOM, .a = { { 0x66, 0x44, 0x33, 0x22, 0x11, 0xc0 } } };
 	struct bt_conn *pending = NULL;
 	struct bt_conn_le_create_param cp = BT_CONN_LE_CREATE_PARAM_INIT(0, BT_GAP_SCAN_FAST_INTERVAL, BT_GAP_SCAN_FAST_WINDOW);
+	say("connecting to another absent peer, then cancelling");
 	err = bt_conn_le_create(&ghost2, &cp, BT_LE_CONN_PARAM_DEFAULT, &pending);
-	say("connecting to another absent peer, then cancelling (%d)", err);
 	if (err == 0) {
 		k_msleep(100);
 		err = bt_conn_disconnect(pending, 0);
-		say("cancel (%d)", err);
+		say("cancel: %s", err == -ENOTCONN ? "nothing left to cancel (the controller refused at once)" : err ? "failed" : "sent");
 		bt_conn_unref(pending);
 	}
 	wait_sem(&d.connected, 10, "cancel reported");

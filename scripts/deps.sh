@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages zble needs, only when something is missing.
-# Usage: scripts/deps.sh [test]   ("test" adds what the test suite needs)
+# Usage: scripts/deps.sh [demo|test]   (what the demo / the test suite need too)
 set -euo pipefail
 
 need=()
@@ -11,13 +11,14 @@ have_cmd cmake || need+=(cmake)
 have_cmd cc || need+=(gcc)
 have_cmd make || need+=(make)
 have_pkg libssl-dev || need+=(libssl-dev)
-if [ "${1:-}" = "test" ]; then
-	have_pkg libcmocka-dev || need+=(libcmocka-dev)
-	have_cmd arm-none-eabi-gcc || need+=(gcc-arm-none-eabi)
-	have_pkg libnewlib-arm-none-eabi || need+=(libnewlib-arm-none-eabi)
+if [ "${1:-}" = "test" ] || [ "${1:-}" = "demo" ]; then
 	have_cmd btvirt || need+=(bluez-test-tools)
 	have_cmd btmon || need+=(bluez)
-	have_cmd clang || need+=(clang)
+	have_pkg libcmocka-dev || need+=(libcmocka-dev)
+fi
+if [ "${1:-}" = "test" ]; then
+	have_cmd arm-none-eabi-gcc || need+=(gcc-arm-none-eabi)
+	have_pkg libnewlib-arm-none-eabi || need+=(libnewlib-arm-none-eabi)
 fi
 
 [ ${#need[@]} -eq 0 ] && exit 0
