@@ -50,6 +50,22 @@
 #define ZBLE_ACL_RX_BUF_SIZE (1 + 4 + CONFIG_BT_BUF_ACL_RX_SIZE + 4)
 #define ZBLE_HCI_CMD_TIMEOUT_MS 10000
 
+#ifndef CONFIG_BT_L2CAP_TX_BUF_COUNT
+#define CONFIG_BT_L2CAP_TX_BUF_COUNT 8
+#endif
+#ifndef CONFIG_BT_L2CAP_TX_MTU
+#define CONFIG_BT_L2CAP_TX_MTU 251 /* largest L2CAP payload a host PDU carries */
+#endif
+#ifndef CONFIG_BT_L2CAP_RX_MTU
+#define CONFIG_BT_L2CAP_RX_MTU 251
+#endif
+/* Reserved in front of an outgoing PDU: H4 type + ACL header. */
+#define ZBLE_ACL_HEADROOM 5
+#define ZBLE_ACL_TX_BUF_SIZE (ZBLE_ACL_HEADROOM + 4 + CONFIG_BT_L2CAP_TX_MTU)
+#define ZBLE_L2CAP_RX_BUF_SIZE (4 + CONFIG_BT_L2CAP_RX_MTU)
+/* Fragments of one connection in the controller at once (Zephyr keeps 3). */
+#define ZBLE_ACL_IN_FLIGHT_MAX 3
+
 struct zble_host;
 struct net_buf;
 
@@ -74,6 +90,17 @@ struct zble_cmd_meta {
 	struct zble_sync *sync;
 };
 
+/* Completion of an outgoing PDU: 0 when the controller has sent all of it
+ * (its Number Of Completed Packets), -ENOTCONN when the link went first. */
+typedef void (*zble_acl_done_t)(struct bt_conn *conn, int err, void *user_data);
+
+/* User data of an outgoing PDU buffer. */
+struct zble_acl_tx_meta {
+	zble_acl_done_t done;
+	void *user_data;
+	uint16_t sent; /* bytes of the PDU handed to the controller */
+};
+
 struct bt_conn {
 	struct zble_host *host;
 	atomic_t ref;
@@ -86,6 +113,17 @@ struct bt_conn {
 	uint16_t interval, latency, timeout;
 	uint8_t pending_err; /* reported when a cancelled create completes */
 	struct k_work_delayable create_timeout;
+	/* ACL: PDUs waiting to be sent (the head may be partly sent), and the
+	 * fragments in the controller, oldest first, with the completion of a
+	 * PDU carried by its last fragment. */
+	sys_slist_t tx_queue;
+	struct {
+		zble_acl_done_t done;
+		void *user_data;
+	} in_flight[ZBLE_ACL_IN_FLIGHT_MAX];
+	uint8_t in_flight_head, in_flight_count;
+	struct net_buf *rx_pdu; /* reassembly of an incoming L2CAP PDU */
+	bool rx_discard;        /* dropping the rest of a PDU that did not fit */
 };
 
 /* An advertising set (extended advertising commands). */
@@ -110,7 +148,8 @@ struct zble_host_stats {
 	uint32_t cmd_timeouts;
 	uint32_t async_errors;       /* failures of calls made from callbacks */
 	uint32_t hw_errors;
-	uint32_t acl_dropped;        /* no L2CAP yet in this version */
+	uint32_t acl_dropped;        /* PDUs nobody took, or that could not be reassembled */
+	uint32_t acl_rx_pdus, acl_tx_pdus, acl_tx_frags;
 	uint32_t ext_reports_dropped; /* fragmented extended reports */
 };
 
@@ -126,7 +165,9 @@ struct zble_host {
 	NET_BUF_POOL_STORAGE(CONFIG_BT_BUF_EVT_RX_COUNT, ZBLE_EVT_BUF_SIZE, 0) evt_mem;
 	NET_BUF_POOL_STORAGE(CONFIG_BT_BUF_EVT_DISCARDABLE_COUNT, ZBLE_EVT_BUF_SIZE, 0) disc_mem;
 	NET_BUF_POOL_STORAGE(CONFIG_BT_BUF_ACL_RX_COUNT, ZBLE_ACL_RX_BUF_SIZE, 0) acl_mem;
-	struct net_buf_pool cmd_pool, evt_pool, disc_pool, acl_pool;
+	NET_BUF_POOL_STORAGE(CONFIG_BT_L2CAP_TX_BUF_COUNT, ZBLE_ACL_TX_BUF_SIZE, sizeof(struct zble_acl_tx_meta)) tx_mem;
+	NET_BUF_POOL_STORAGE(CONFIG_BT_MAX_CONN, ZBLE_L2CAP_RX_BUF_SIZE, 0) pdu_mem;
+	struct net_buf_pool cmd_pool, evt_pool, disc_pool, acl_pool, tx_pool, pdu_pool;
 
 	struct k_fifo rx_queue;
 	struct k_work rx_work;
@@ -152,6 +193,9 @@ struct zble_host {
 	uint8_t le_features[8];
 	uint16_t acl_mtu;
 	uint16_t acl_pkts;
+	uint16_t acl_credits; /* controller ACL buffers free now */
+	uint8_t acl_next;     /* round-robin start among connections */
+	void (*l2cap_recv)(struct bt_conn *conn, struct net_buf *pdu);
 	uint8_t rand[8];
 	bt_addr_le_t id_addr;
 	char name[CONFIG_BT_DEVICE_NAME_MAX + 1];
@@ -199,6 +243,16 @@ int zble_hci_cmd_send(struct zble_host *host, uint16_t opcode, const void *param
  * Command Disallowed for disabling what a controller already stopped). */
 int zble_hci_cmd_send_ok(struct zble_host *host, uint16_t opcode, const void *params, uint8_t len,
 			 zble_hci_done_t done, void *arg, struct zble_sync *sync, uint8_t ok_status);
+/* A buffer for an outgoing L2CAP PDU (headroom reserved), or NULL. */
+struct net_buf *zble_acl_alloc(struct zble_host *host, k_timeout_t timeout);
+/* Queues a whole L2CAP PDU (basic header included) on a connection; the
+ * host fragments it to the controller's buffer size and sends as the
+ * controller's credits allow. Takes the buffer in every case. done (may be
+ * NULL) runs in the host context. 0, -ENOTCONN, -EINVAL. */
+int zble_acl_send(struct bt_conn *conn, struct net_buf *pdu, zble_acl_done_t done, void *user_data);
+/* Where complete incoming L2CAP PDUs go (the L2CAP layer); the buffer is
+ * only lent for the call. Without a receiver they are counted and dropped. */
+void zble_host_set_l2cap_recv(struct zble_host *host, void (*fn)(struct bt_conn *conn, struct net_buf *pdu));
 /* Map an HCI status to a negative errno (0 stays 0). */
 int zble_hci_err_to_errno(uint8_t status);
 

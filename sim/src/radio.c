@@ -191,7 +191,9 @@ static void send_report(struct zble_sim_ctrl *s, uint8_t evt_type, uint8_t addr_
 	p[3] = addr_type;
 	memcpy(p + 4, addr, 6);
 	p[10] = dlen;
-	memcpy(p + 11, data, dlen);
+	if (dlen) {
+		memcpy(p + 11, data, dlen);
+	}
 	p[11 + dlen] = (uint8_t)rssi;
 	s->stats.adv_reports++;
 	ctrl_event(s, EVT_LE_META, p, (uint8_t)(12 + dlen));

@@ -55,6 +55,10 @@ static struct bt_conn *conn_alloc(struct zble_host *host)
 			c->handle = NO_HANDLE;
 			c->pending_err = 0;
 			c->id = BT_ID_DEFAULT;
+			sys_slist_init(&c->tx_queue);
+			c->in_flight_head = c->in_flight_count = 0;
+			c->rx_pdu = NULL;
+			c->rx_discard = false;
 			bt_addr_le_copy(&c->local, &host->id_addr);
 			return c;
 		}
@@ -142,6 +146,7 @@ static void notify_disconnected(struct zble_host *host, struct bt_conn *conn, ui
 /* The host's own reference ends with the link. */
 static void conn_gone(struct bt_conn *conn)
 {
+	zble_acl_conn_reset(conn->host, conn);
 	conn->state = BT_CONN_STATE_DISCONNECTED;
 	conn->handle = NO_HANDLE;
 	bt_conn_unref(conn);

@@ -185,6 +185,7 @@ static void tx_work_handler(struct k_work *work)
 		host->sent_cmd = buf;
 		k_work_reschedule_for_queue(&host->wq, &host->cmd_timeout, K_MSEC(ZBLE_HCI_CMD_TIMEOUT_MS));
 	}
+	zble_acl_tx(host);
 	k_mutex_unlock(&host->lock);
 }
 
@@ -287,10 +288,12 @@ static void handle_event(struct zble_host *host, const uint8_t *p, size_t len)
 		evt_hardware_error(host, params, plen);
 		break;
 	case BT_HCI_EVT_NUM_COMPLETED_PACKETS:
+		zble_acl_evt_num_completed(host, params, plen);
+		break;
 	case BT_HCI_EVT_ENCRYPT_CHANGE:
 	case BT_HCI_EVT_REMOTE_VERSION_INFO:
 	case BT_HCI_EVT_DATA_BUF_OVERFLOW:
-		break; /* ACL data and security come with L2CAP and SMP */
+		break; /* security comes with SMP */
 	case BT_HCI_EVT_LE_META_EVENT:
 		if (plen < 1) {
 			host->stats.malformed++;
@@ -316,9 +319,8 @@ static void rx_work_handler(struct k_work *work)
 		k_mutex_lock(&host->lock, K_FOREVER);
 		if (buf->len >= 1 && buf->data[0] == ZBLE_H4_EVT) {
 			handle_event(host, buf->data + 1, buf->len - 1u);
-		} else {
-			host->stats.rx_acl++;
-			host->stats.acl_dropped++;
+		} else if (buf->len >= 1 && buf->data[0] == ZBLE_H4_ACL) {
+			zble_acl_recv(host, buf->data + 1, buf->len - 1u);
 		}
 		k_mutex_unlock(&host->lock);
 		net_buf_unref(buf);
@@ -347,6 +349,10 @@ int zble_host_init(struct zble_host *host, struct zble_kernel *k, struct zble_hc
 	host->evt_pool.name = "hci_evt";
 	host->disc_pool.name = "hci_evt_discardable";
 	host->acl_pool.name = "hci_acl_rx";
+	NET_BUF_POOL_STORAGE_INIT(&host->tx_pool, host->tx_mem, sizeof(struct zble_acl_tx_meta), NULL);
+	NET_BUF_POOL_STORAGE_INIT(&host->pdu_pool, host->pdu_mem, 0, NULL);
+	host->tx_pool.name = "acl_tx";
+	host->pdu_pool.name = "l2cap_rx";
 	k_fifo_init(&host->rx_queue);
 	k_fifo_init(&host->cmd_queue);
 	k_work_init(&host->rx_work, rx_work_handler);

@@ -22,6 +22,12 @@ void zble_conn_teardown(struct zble_host *host);
 void zble_conn_evt_disconnect_complete(struct zble_host *host, const uint8_t *p, size_t len);
 void zble_le_meta_event(struct zble_host *host, uint8_t subevent, const uint8_t *p, size_t len);
 
+/* ACL data (acl.c); lock held. */
+void zble_acl_tx(struct zble_host *host);
+void zble_acl_recv(struct zble_host *host, const uint8_t *p, size_t len);
+void zble_acl_evt_num_completed(struct zble_host *host, const uint8_t *p, size_t len);
+void zble_acl_conn_reset(struct zble_host *host, struct bt_conn *conn);
+
 /* A new reference to the connected link with that handle, or NULL. */
 struct bt_conn *zble_conn_lookup_handle(struct zble_host *host, uint16_t handle);
 

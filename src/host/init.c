@@ -226,6 +226,7 @@ static void init_done(struct zble_host *host, int err)
 	 * advertising gets the extended commands for all of GAP. */
 	host->ext = le_feature(host, BT_LE_FEAT_BIT_EXT_ADV) && cmd_supported(host, 36, 2) && cmd_supported(host, 37, 5) &&
 		    cmd_supported(host, 37, 7) && !host->force_legacy;
+	host->acl_credits = host->acl_pkts;
 	host->enabling = false;
 	host->init_err = err;
 	host->ready = err == 0;
