@@ -451,6 +451,170 @@ static void test_several_links(void **state)
 	}
 }
 
+/* ---- ACL data ---- */
+
+static struct {
+	int done_ok, done_err;
+	struct net_buf *last; /* a copy of the last received PDU */
+	uint8_t data[300];
+	size_t len;
+	int pdus;
+} acl;
+
+static void acl_done(struct bt_conn *conn, int err, void *user_data)
+{
+	(void)conn;
+	(void)user_data;
+	if (err) {
+		acl.done_err++;
+	} else {
+		acl.done_ok++;
+	}
+}
+
+static void acl_recv(struct bt_conn *conn, struct net_buf *pdu)
+{
+	(void)conn;
+	acl.pdus++;
+	acl.len = pdu->len;
+	memcpy(acl.data, pdu->data, MIN(pdu->len, sizeof(acl.data)));
+}
+
+static struct bt_conn *connect_central(uint16_t handle)
+{
+	bt_addr_le_t peer = { .type = BT_ADDR_LE_PUBLIC };
+	memcpy(peer.a.val, peer_a, 6);
+	struct bt_conn *conn = NULL;
+	assert_int_equal(bt_conn_le_create(&peer, BT_CONN_LE_CREATE_CONN, BT_LE_CONN_PARAM_DEFAULT, &conn), 0);
+	fake_ctrl_conn_complete(&g->ctrl, false, 0, handle, BT_HCI_ROLE_CENTRAL, peer_a);
+	assert_int_equal(k_sem_take(&g->connected, K_SECONDS(5)), 0);
+	return conn;
+}
+
+static struct net_buf *make_pdu(uint16_t cid, uint16_t payload, uint8_t seed)
+{
+	struct net_buf *pdu = zble_acl_alloc(&g->host, K_NO_WAIT);
+	assert_non_null(pdu);
+	net_buf_add_le16(pdu, payload);
+	net_buf_add_le16(pdu, cid);
+	for (uint16_t i = 0; i < payload; i++) {
+		net_buf_add_u8(pdu, (uint8_t)(seed + i));
+	}
+	return pdu;
+}
+
+static void test_acl_tx_fragments_and_credits(void **state)
+{
+	memset(&acl, 0, sizeof(acl));
+	assert_int_equal(bt_enable(NULL), 0);
+	struct bt_conn *conn = connect_central(0x0a);
+	/* Three PDUs of 4 + 96 bytes: 4 fragments of at most 27 each. */
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(zble_acl_send(conn, make_pdu(0x0040, 96, (uint8_t)(i * 50)), acl_done, NULL), 0);
+	}
+	ktest_run_ms(*state, 10);
+	/* At most 3 fragments of one link in the controller. */
+	assert_int_equal(g->ctrl.n_acl, ZBLE_ACL_IN_FLIGHT_MAX);
+	assert_int_equal(g->ctrl.acl_hdr[0], 0x000a);            /* first, non-flushable */
+	assert_int_equal(g->ctrl.acl_hdr[1], 0x000a | (1 << 12)); /* continuation */
+	assert_int_equal(g->ctrl.acl_len[0], 27);
+	/* Each completion lets the next fragments go. */
+	while (g->ctrl.n_acl < 12) {
+		int before = g->ctrl.n_acl;
+		fake_ctrl_nocp(&g->ctrl, 0x0a, ZBLE_ACL_IN_FLIGHT_MAX);
+		ktest_run_ms(*state, 10);
+		assert_true(g->ctrl.n_acl > before);
+	}
+	fake_ctrl_nocp(&g->ctrl, 0x0a, ZBLE_ACL_IN_FLIGHT_MAX);
+	ktest_run_ms(*state, 10);
+	assert_int_equal(g->ctrl.n_acl, 12);
+	assert_int_equal(acl.done_ok, 3);
+	assert_int_equal(g->host.stats.acl_tx_pdus, 3);
+	/* The bytes on the wire are the three PDUs, in order. */
+	assert_int_equal(g->ctrl.acl_bytes, 300);
+	assert_int_equal(g->ctrl.acl_data[4], 0);
+	assert_int_equal(g->ctrl.acl_data[104], 50);
+	assert_int_equal(g->ctrl.acl_data[299], (uint8_t)(100 + 95));
+	assert_int_equal(g->host.acl_credits, 4);
+
+	/* Bad PDUs are refused and freed. */
+	struct net_buf *bad = zble_acl_alloc(&g->host, K_NO_WAIT);
+	net_buf_add_le16(bad, 10); /* claims 10 bytes, carries none */
+	net_buf_add_le16(bad, 0x40);
+	assert_int_equal(zble_acl_send(conn, bad, NULL, NULL), -EINVAL);
+
+	/* A disconnection fails what is queued and returns the credits. */
+	assert_int_equal(zble_acl_send(conn, make_pdu(0x0040, 96, 1), acl_done, NULL), 0);
+	assert_int_equal(zble_acl_send(conn, make_pdu(0x0040, 96, 2), acl_done, NULL), 0);
+	ktest_run_ms(*state, 10);
+	assert_int_equal(g->host.acl_credits, 1);
+	fake_ctrl_disconn_complete(&g->ctrl, 0x0a, BT_HCI_ERR_CONN_TIMEOUT);
+	assert_int_equal(k_sem_take(&g->disconnected, K_SECONDS(5)), 0);
+	assert_int_equal(acl.done_err, 2);
+	assert_int_equal(g->host.acl_credits, 4);
+	assert_int_equal(zble_acl_send(conn, make_pdu(0x0040, 4, 0), NULL, NULL), -ENOTCONN);
+	bt_conn_unref(conn);
+	/* Every TX buffer is back. */
+	struct net_buf_pool_stats st;
+	net_buf_pool_stats_get(&g->host.tx_pool, &st);
+	assert_int_equal(st.free, CONFIG_BT_L2CAP_TX_BUF_COUNT);
+}
+
+static void test_acl_rx_reassembly(void **state)
+{
+	memset(&acl, 0, sizeof(acl));
+	assert_int_equal(bt_enable(NULL), 0);
+	zble_host_set_l2cap_recv(&g->host, acl_recv);
+	struct bt_conn *conn = connect_central(0x0b);
+	uint8_t pdu[4 + 60];
+	pdu[0] = 60;
+	pdu[1] = 0;
+	pdu[2] = 0x04;
+	pdu[3] = 0;
+	for (int i = 0; i < 60; i++) {
+		pdu[4 + i] = (uint8_t)i;
+	}
+	/* 64 bytes in three fragments. */
+	fake_ctrl_acl(&g->ctrl, 0x0b, 2, pdu, 27);
+	fake_ctrl_acl(&g->ctrl, 0x0b, 1, pdu + 27, 27);
+	fake_ctrl_acl(&g->ctrl, 0x0b, 1, pdu + 54, 10);
+	ktest_run_ms(*state, 10);
+	assert_int_equal(acl.pdus, 1);
+	assert_int_equal(acl.len, 64);
+	assert_memory_equal(acl.data, pdu, 64);
+
+	uint32_t malformed = g->host.stats.malformed;
+	/* A continuation of nothing. */
+	fake_ctrl_acl(&g->ctrl, 0x0b, 1, pdu, 10);
+	/* A new start while one is incomplete: the old one is dropped. */
+	fake_ctrl_acl(&g->ctrl, 0x0b, 2, pdu, 27);
+	fake_ctrl_acl(&g->ctrl, 0x0b, 2, pdu, 27);
+	fake_ctrl_acl(&g->ctrl, 0x0b, 1, pdu + 27, 37);
+	/* More than the header announces. */
+	uint8_t over[8] = { 2, 0, 4, 0, 1, 2, 3, 4 };
+	fake_ctrl_acl(&g->ctrl, 0x0b, 2, over, 8);
+	/* Larger than our MTU: dropped, and its continuation silently. */
+	uint8_t huge[27] = { 0xe8, 0x03, 4, 0 };
+	fake_ctrl_acl(&g->ctrl, 0x0b, 2, huge, 27);
+	fake_ctrl_acl(&g->ctrl, 0x0b, 1, huge, 27);
+	/* A handle nobody has, a truncated header. */
+	fake_ctrl_acl(&g->ctrl, 0x0c, 2, pdu, 10);
+	uint8_t trunc[3] = { ZBLE_H4_ACL, 0x0b, 0x20 };
+	fake_ctrl_raw(&g->ctrl, trunc, sizeof(trunc));
+	ktest_run_ms(*state, 10);
+	assert_int_equal(acl.pdus, 2);
+	assert_int_equal(acl.len, 64);
+	assert_true(g->host.stats.malformed >= malformed + 4);
+	/* Still working afterwards. */
+	fake_ctrl_acl(&g->ctrl, 0x0b, 2, pdu, 64);
+	ktest_run_ms(*state, 10);
+	assert_int_equal(acl.pdus, 3);
+	struct net_buf_pool_stats st;
+	net_buf_pool_stats_get(&g->host.pdu_pool, &st);
+	assert_int_equal(st.free, CONFIG_BT_MAX_CONN);
+	bt_conn_unref(conn);
+}
+
 /* ---- extended advertising controllers ---- */
 
 static struct {
@@ -625,6 +789,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fuzz_random_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_several_links, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_acl_tx_fragments_and_credits, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_acl_rx_reassembly, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ext_peripheral, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ext_adv_sets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ext_scan_and_connect, setup, teardown),

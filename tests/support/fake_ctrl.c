@@ -134,11 +134,39 @@ static void fake_close(struct zble_hci_driver *drv)
 	((struct fake_ctrl *)drv)->open = false;
 }
 
+void fake_ctrl_nocp(struct fake_ctrl *c, uint16_t handle, uint16_t count)
+{
+	uint8_t p[5] = { 1 };
+	sys_put_le16(handle, p + 1);
+	sys_put_le16(count, p + 3);
+	fake_ctrl_event(c, BT_HCI_EVT_NUM_COMPLETED_PACKETS, p, sizeof(p));
+}
+
+void fake_ctrl_acl(struct fake_ctrl *c, uint16_t handle, uint8_t pb, const uint8_t *data, uint16_t len)
+{
+	uint8_t pkt[5 + 512];
+	pkt[0] = ZBLE_H4_ACL;
+	sys_put_le16((uint16_t)(handle | (pb << 12)), pkt + 1);
+	sys_put_le16(len, pkt + 3);
+	memcpy(pkt + 5, data, len);
+	deliver(c, pkt, 5u + len);
+}
+
 static int fake_send(struct zble_hci_driver *drv, const uint8_t *pkt, size_t len)
 {
 	struct fake_ctrl *c = (struct fake_ctrl *)drv;
+	if (len >= 5 && pkt[0] == ZBLE_H4_ACL && c->n_acl < 64) {
+		c->acl_hdr[c->n_acl] = sys_get_le16(pkt + 1);
+		c->acl_len[c->n_acl] = sys_get_le16(pkt + 3);
+		c->n_acl++;
+		if (c->acl_bytes + len - 5 <= sizeof(c->acl_data)) {
+			memcpy(c->acl_data + c->acl_bytes, pkt + 5, len - 5);
+			c->acl_bytes += len - 5;
+		}
+		return 0;
+	}
 	if (len < 4 || pkt[0] != ZBLE_H4_CMD || (size_t)pkt[3] + 4 != len) {
-		return 0; /* ACL or garbage: swallowed */
+		return 0; /* garbage: swallowed */
 	}
 	uint16_t op = sys_get_le16(pkt + 1);
 	if (c->n_log < FAKE_MAX_LOG) {
@@ -185,8 +213,8 @@ static int fake_send(struct zble_hci_driver *drv, const uint8_t *pkt, size_t len
 		cmd_complete(c, op, 0, rp, 8);
 		break;
 	case BT_HCI_OP_LE_READ_BUFFER_SIZE:
-		sys_put_le16(27, rp);
-		rp[2] = 4;
+		sys_put_le16(c->acl_mtu, rp);
+		rp[2] = c->acl_pkts;
 		cmd_complete(c, op, 0, rp, 3);
 		break;
 	case BT_HCI_OP_READ_BD_ADDR:
@@ -233,6 +261,8 @@ void fake_ctrl_init(struct fake_ctrl *c)
 	static const uint8_t addr[6] = { 0x01, 0x02, 0x03, 0x04, 0x05, 0x06 };
 	memcpy(c->bd_addr, addr, 6);
 	c->le_features0 = 0x01;
+	c->acl_mtu = 27;
+	c->acl_pkts = 4;
 }
 
 void fake_ctrl_rule(struct fake_ctrl *c, uint16_t opcode, enum fake_action action, uint8_t status)

@@ -39,6 +39,14 @@ struct fake_ctrl {
 	uint8_t last_len;
 	uint16_t next_handle;
 	bool open;
+	/* ACL fragments the host sent: handle+flags word and length. */
+	uint16_t acl_hdr[64];
+	uint16_t acl_len[64];
+	uint8_t acl_data[4096];
+	size_t acl_bytes;
+	int n_acl;
+	uint16_t acl_mtu; /* reported in LE Read Buffer Size (default 27) */
+	uint8_t acl_pkts; /* default 4 */
 };
 
 void fake_ctrl_init(struct fake_ctrl *c);
@@ -59,6 +67,10 @@ void fake_ctrl_ext_report(struct fake_ctrl *c, uint16_t evt_type, const uint8_t 
 			  uint8_t len);
 /* Index of the n-th (0-based) occurrence of opcode in the log, or -1. */
 int fake_ctrl_find(const struct fake_ctrl *c, uint16_t opcode, int n);
+/* Number Of Completed Packets for one handle. */
+void fake_ctrl_nocp(struct fake_ctrl *c, uint16_t handle, uint16_t count);
+/* One incoming ACL fragment. */
+void fake_ctrl_acl(struct fake_ctrl *c, uint16_t handle, uint8_t pb, const uint8_t *data, uint16_t len);
 /* How many times the host sent opcode. */
 int fake_ctrl_count(const struct fake_ctrl *c, uint16_t opcode);
 
