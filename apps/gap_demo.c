@@ -23,6 +23,7 @@
 #include <zephyr/bluetooth/bluetooth.h>
 #include <zephyr/bluetooth/conn.h>
 #include <zephyr/bluetooth/hci.h>
+#include <zephyr/sys/byteorder.h>
 
 #include "zble/btsnoop.h"
 #include "zble/h4_posix.h"
@@ -59,7 +60,14 @@ struct demo {
 	int n_peers;
 	struct k_sem updated;
 	uint16_t updated_interval;
+	struct k_sem sent;
+	int pdus_sent, pdus_received, pdus_bad;
 };
+
+/* ACL data between the two: L2CAP PDUs on a test channel (no L2CAP layer
+ * yet, so the host's PDU hook takes them). */
+#define TEST_CID 0x0040
+static const uint16_t pdu_sizes[] = { 20, 180, 251 };
 
 static struct demo d;
 
@@ -132,6 +140,56 @@ static void on_disconnected(struct bt_conn *conn, uint8_t reason)
 	k_sem_give(&d.disconnected);
 }
 
+static bool wait_sem(struct k_sem *s, int seconds, const char *what);
+
+static void on_pdu(struct bt_conn *conn, struct net_buf *pdu)
+{
+	(void)conn;
+	uint16_t len = sys_get_le16(pdu->data);
+	bool ok = sys_get_le16(pdu->data + 2) == TEST_CID && d.pdus_received < (int)ARRAY_SIZE(pdu_sizes) &&
+		  len == pdu_sizes[d.pdus_received];
+	for (uint16_t i = 0; ok && i < len; i++) {
+		ok = pdu->data[4 + i] == (uint8_t)(i * 7 + len);
+	}
+	if (!ok) {
+		d.pdus_bad++;
+	}
+	d.pdus_received++;
+	say("received a %u-byte PDU on CID 0x%04x%s", len, sys_get_le16(pdu->data + 2), ok ? "" : " (unexpected)");
+}
+
+static void on_pdu_sent(struct bt_conn *conn, int err, void *user_data)
+{
+	(void)conn;
+	(void)user_data;
+	if (!err) {
+		d.pdus_sent++;
+	}
+	k_sem_give(&d.sent);
+}
+
+static void send_pdus(struct bt_conn *conn)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(pdu_sizes); i++) {
+		struct net_buf *pdu = zble_acl_alloc(&d.host, K_SECONDS(1));
+		if (!pdu) {
+			check(false, "PDU buffer");
+			return;
+		}
+		net_buf_add_le16(pdu, pdu_sizes[i]);
+		net_buf_add_le16(pdu, TEST_CID);
+		for (uint16_t j = 0; j < pdu_sizes[i]; j++) {
+			net_buf_add_u8(pdu, (uint8_t)(j * 7 + pdu_sizes[i]));
+		}
+		check(zble_acl_send(conn, pdu, on_pdu_sent, NULL) == 0, "send PDU");
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(pdu_sizes); i++) {
+		wait_sem(&d.sent, 10, "PDU sent");
+	}
+	say("sent %d PDUs (%u fragments so far)", d.pdus_sent, d.host.stats.acl_tx_frags);
+	check(d.pdus_sent == (int)ARRAY_SIZE(pdu_sizes), "every PDU acknowledged");
+}
+
 static bool find_magic(struct bt_data *data, void *user)
 {
 	bool *match = user;
@@ -197,6 +255,7 @@ static int run_peripheral(void)
 	}
 	d.restart_adv = false;
 	check(d.reason == BT_HCI_ERR_REMOTE_USER_TERM_CONN, "remote user terminated");
+	check(d.pdus_received == (int)ARRAY_SIZE(pdu_sizes) && d.pdus_bad == 0, "every PDU received intact");
 	/* Second connection: we disconnect. */
 	if (!wait_sem(&d.connected, 30, "second connection")) {
 		return 1;
@@ -249,6 +308,7 @@ static int run_central(void)
 	if (!scan_and_connect()) {
 		return 1;
 	}
+	send_pdus(d.conn);
 	k_msleep(300);
 	struct bt_conn *conn = bt_conn_ref(d.conn);
 	say("disconnecting");
@@ -444,6 +504,8 @@ int main(int argc, char **argv)
 	d.cb.disconnected = on_disconnected;
 	d.cb.le_param_updated = on_param_updated;
 	k_sem_init(&d.updated, 0, 2);
+	k_sem_init(&d.sent, 0, 8);
+	zble_host_set_l2cap_recv(&d.host, on_pdu);
 	if (d.multi) {
 		k_sem_init(&d.found, 0, 2);
 	}
