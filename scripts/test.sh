@@ -20,4 +20,8 @@ CTEST_ARGS=("$@")
 run build
 run build-asan -DZBLE_SANITIZE=address,undefined
 TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" run build-tsan -DZBLE_SANITIZE=thread
+echo "== Cortex-M4 size report (coop kernel)"
+scripts/cross-check.sh build/cortex-m4 | tail -n +2
+echo "== idle CPU (3 s each backend; expected well under 1 % of wall time)"
+for b in build/bench/idle_cpu_coop build/bench/idle_cpu_threads; do "$b" 3; done
 echo "== all test builds passed"
