@@ -11,16 +11,31 @@ flags=(-std=c11 -Os -mcpu=cortex-m4 -mthumb -ffunction-sections -fdata-sections
        -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers
        -DZBLE_KERNEL_COOP=1 -I"$root/include" -I"$root/src/kernel")
 
-srcs=("$root"/src/kernel/*.c "$root"/src/kernel/coop/*.c)
-objs=()
-for s in "${srcs[@]}"; do
-	o="$out/$(basename "${s%.c}").o"
-	"$cc" "${flags[@]}" -c "$s" -o "$o"
-	objs+=("$o")
-done
-arm-none-eabi-ar rcs "$out/libzble_kernel_coop_m4.a" "${objs[@]}"
+# compile OUTDIR SOURCES...: objects into OUTDIR, their paths in $objs.
+compile() {
+	local dir=$out/$1; shift
+	mkdir -p "$dir"
+	objs=()
+	for s in "$@"; do
+		o="$dir/$(basename "${s%.c}").o"
+		"$cc" "${flags[@]}" -I"$root/src/host" -c "$s" -o "$o"
+		objs+=("$o")
+	done
+}
 
-"$root/scripts/check-objects.sh" arm-none-eabi- "${objs[@]}"
+compile kernel "$root"/src/kernel/*.c "$root"/src/kernel/coop/*.c
+kernel_objs=("${objs[@]}")
+# The host and the portable transports (not the POSIX ones, not the file sink).
+host_srcs=()
+for s in "$root"/src/host/*.c; do
+	[ "$(basename "$s")" = btsnoop_file.c ] || host_srcs+=("$s")
+done
+compile host "${host_srcs[@]}" "$root/src/drivers/h4.c" "$root/src/drivers/mailbox.c"
+host_objs=("${objs[@]}")
+
+"$root/scripts/check-objects.sh" arm-none-eabi- "${kernel_objs[@]}" "${host_objs[@]}"
 
 echo "Cortex-M4 -Os size of the coop kernel (per object and total):"
-arm-none-eabi-size -t "${objs[@]}" | sed "s|$out/||"
+arm-none-eabi-size -t "${kernel_objs[@]}" | sed "s|$out/||"
+echo "Cortex-M4 -Os size of the host and portable transports (per object and total):"
+arm-none-eabi-size -t "${host_objs[@]}" | sed "s|$out/||"
