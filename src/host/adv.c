@@ -340,8 +340,7 @@ int bt_le_adv_start(const struct bt_le_adv_param *param, const struct bt_data *a
 		err = -EALREADY;
 	}
 	struct zble_sync sync;
-	zble_sync_init(&sync);
-	struct zble_sync *s = zble_sync_or_null(host, &sync);
+	struct zble_sync *s = zble_sync_begin(host, &sync);
 	if (!err && !host->ext) {
 		err = legacy_start(host, param, ad, ad_len, sd, sd_len, s);
 	} else if (!err) {
@@ -362,9 +361,7 @@ int bt_le_adv_start(const struct bt_le_adv_param *param, const struct bt_data *a
 			}
 		}
 	}
-	int werr = zble_sync_wait(host, s);
-	zble_api_exit(host);
-	return err ? err : werr;
+	return zble_api_finish(host, s, err);
 }
 
 int bt_le_adv_update_data(const struct bt_data *ad, size_t ad_len, const struct bt_data *sd, size_t sd_len)
@@ -378,13 +375,10 @@ int bt_le_adv_update_data(const struct bt_data *ad, size_t ad_len, const struct 
 		return -EAGAIN;
 	}
 	struct zble_sync sync;
-	zble_sync_init(&sync);
-	struct zble_sync *s = zble_sync_or_null(host, &sync);
+	struct zble_sync *s = zble_sync_begin(host, &sync);
 	int err = host->ext && host->adv.set ? ext_data(host, host->adv.set, ad, ad_len, sd, sd_len, NULL, true, s)
 					     : legacy_data(host, ad, ad_len, sd, sd_len, NULL, s);
-	int werr = zble_sync_wait(host, s);
-	zble_api_exit(host);
-	return err ? err : werr;
+	return zble_api_finish(host, s, err);
 }
 
 int bt_le_adv_stop(void)
@@ -398,8 +392,7 @@ int bt_le_adv_stop(void)
 		return 0; /* as Zephyr: stopping a stopped advertiser succeeds */
 	}
 	struct zble_sync sync;
-	zble_sync_init(&sync);
-	struct zble_sync *s = zble_sync_or_null(host, &sync);
+	struct zble_sync *s = zble_sync_begin(host, &sync);
 	int err;
 	if (host->ext && host->adv.set) {
 		err = ext_enable(host, host->adv.set, false, NULL, s);
@@ -410,9 +403,7 @@ int bt_le_adv_stop(void)
 		err = zble_hci_cmd_send_ok(host, BT_HCI_OP_LE_SET_ADV_ENABLE, &enable, 1, adv_enable_done, NULL, s,
 					   BT_HCI_ERR_CMD_DISALLOWED);
 	}
-	int werr = zble_sync_wait(host, s);
-	zble_api_exit(host);
-	return err ? err : werr;
+	return zble_api_finish(host, s, err);
 }
 
 /* ---- the bt_le_ext_adv_* API ---- */
@@ -437,8 +428,7 @@ int bt_le_ext_adv_create(const struct bt_le_adv_param *param, const struct bt_le
 		err = -ENOMEM;
 	}
 	struct zble_sync sync;
-	zble_sync_init(&sync);
-	struct zble_sync *s = zble_sync_or_null(host, &sync);
+	struct zble_sync *s = zble_sync_begin(host, &sync);
 	if (!err) {
 		adv->cb = cb;
 		err = ext_params(host, adv, param, !(param->options & BT_LE_ADV_OPT_EXT_ADV), false, s);
@@ -463,15 +453,11 @@ int bt_le_ext_adv_update_param(struct bt_le_ext_adv *adv, const struct bt_le_adv
 	k_mutex_lock(&host->lock, K_FOREVER);
 	int err = adv->enabled ? -EBUSY : 0;
 	struct zble_sync sync;
-	zble_sync_init(&sync);
-	struct zble_sync *s = zble_sync_or_null(host, &sync);
+	struct zble_sync *s = zble_sync_begin(host, &sync);
 	if (!err) {
 		err = ext_params(host, adv, param, !(param->options & BT_LE_ADV_OPT_EXT_ADV), false, s);
-		int werr = zble_sync_wait(host, s);
-		err = err ? err : werr;
 	}
-	k_mutex_unlock(&host->lock);
-	return err;
+	return zble_api_finish(host, s, err);
 }
 
 int bt_le_ext_adv_set_data(struct bt_le_ext_adv *adv, const struct bt_data *ad, size_t ad_len,
@@ -483,13 +469,10 @@ int bt_le_ext_adv_set_data(struct bt_le_ext_adv *adv, const struct bt_data *ad, 
 	struct zble_host *host = adv->host;
 	k_mutex_lock(&host->lock, K_FOREVER);
 	struct zble_sync sync;
-	zble_sync_init(&sync);
-	struct zble_sync *s = zble_sync_or_null(host, &sync);
+	struct zble_sync *s = zble_sync_begin(host, &sync);
 	/* A connectable extended set has no scan response. */
 	int err = ext_data(host, adv, ad, ad_len, sd, sd_len, NULL, false, s);
-	int werr = zble_sync_wait(host, s);
-	k_mutex_unlock(&host->lock);
-	return err ? err : werr;
+	return zble_api_finish(host, s, err);
 }
 
 static int ext_start_stop(struct bt_le_ext_adv *adv, bool enable, const struct bt_le_ext_adv_start_param *sp)
@@ -506,12 +489,9 @@ static int ext_start_stop(struct bt_le_ext_adv *adv, bool enable, const struct b
 		return err;
 	}
 	struct zble_sync sync;
-	zble_sync_init(&sync);
-	struct zble_sync *s = zble_sync_or_null(host, &sync);
+	struct zble_sync *s = zble_sync_begin(host, &sync);
 	err = ext_enable(host, adv, enable, sp, s);
-	int werr = zble_sync_wait(host, s);
-	k_mutex_unlock(&host->lock);
-	return err ? err : werr;
+	return zble_api_finish(host, s, err);
 }
 
 int bt_le_ext_adv_start(struct bt_le_ext_adv *adv, const struct bt_le_ext_adv_start_param *param)
@@ -532,16 +512,12 @@ int bt_le_ext_adv_delete(struct bt_le_ext_adv *adv)
 	struct zble_host *host = adv->host;
 	k_mutex_lock(&host->lock, K_FOREVER);
 	int err = adv->enabled ? -EBUSY : 0;
+	struct zble_sync sync;
+	struct zble_sync *s = zble_sync_begin(host, &sync);
 	if (!err) {
-		struct zble_sync sync;
-		zble_sync_init(&sync);
-		struct zble_sync *s = zble_sync_or_null(host, &sync);
 		err = ext_remove(host, adv, s);
-		int werr = zble_sync_wait(host, s);
-		err = err ? err : werr;
 	}
-	k_mutex_unlock(&host->lock);
-	return err;
+	return zble_api_finish(host, s, err);
 }
 
 uint8_t bt_le_ext_adv_get_index(struct bt_le_ext_adv *adv)

@@ -50,3 +50,16 @@ int zble_sync_wait(struct zble_host *host, struct zble_sync *s)
 	}
 	return s->err;
 }
+
+struct zble_sync *zble_sync_begin(struct zble_host *host, struct zble_sync *storage)
+{
+	zble_sync_init(storage);
+	return zble_sync_or_null(host, storage);
+}
+
+int zble_api_finish(struct zble_host *host, struct zble_sync *s, int err)
+{
+	int werr = zble_sync_wait(host, s);
+	zble_api_exit(host);
+	return err ? err : werr;
+}

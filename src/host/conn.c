@@ -498,8 +498,7 @@ int bt_conn_le_create(const bt_addr_le_t *peer, const struct bt_conn_le_create_p
 	}
 
 	struct zble_sync sync;
-	zble_sync_init(&sync);
-	struct zble_sync *s = zble_sync_or_null(host, &sync);
+	struct zble_sync *s = zble_sync_begin(host, &sync);
 	err = zble_hci_cmd_send(host, opcode, cp, len, create_done, conn, s);
 	if (err) {
 		conn_gone(conn);
@@ -527,8 +526,7 @@ int bt_conn_disconnect(struct bt_conn *conn, uint8_t reason)
 	struct zble_host *host = conn->host;
 	k_mutex_lock(&host->lock, K_FOREVER);
 	struct zble_sync sync;
-	zble_sync_init(&sync);
-	struct zble_sync *s = zble_sync_or_null(host, &sync);
+	struct zble_sync *s = zble_sync_begin(host, &sync);
 	int err = 0;
 	switch (conn->state) {
 	case BT_CONN_STATE_CONNECTING:
@@ -573,8 +571,7 @@ int bt_conn_le_param_update(struct bt_conn *conn, const struct bt_le_conn_param 
 		sys_put_le16(conn->handle, cp);
 		put_conn_param(cp + 2, param);
 		struct zble_sync sync;
-		zble_sync_init(&sync);
-		struct zble_sync *s = zble_sync_or_null(host, &sync);
+		struct zble_sync *s = zble_sync_begin(host, &sync);
 		err = zble_hci_cmd_send(host, BT_HCI_OP_LE_CONN_UPDATE, cp, sizeof(cp), NULL, NULL, s);
 		if (!err) {
 			err = zble_sync_wait(host, s);

@@ -46,5 +46,10 @@ void zble_sync_init(struct zble_sync *s);
 int zble_sync_wait(struct zble_host *host, struct zble_sync *s);
 /* s if the caller may wait, NULL (fire and forget) otherwise. */
 struct zble_sync *zble_sync_or_null(struct zble_host *host, struct zble_sync *s);
+/* Initialises storage and returns it, or NULL where the caller may not wait. */
+struct zble_sync *zble_sync_begin(struct zble_host *host, struct zble_sync *storage);
+/* Waits for s's commands and leaves the API lock: err when set, else the
+ * commands' result. */
+int zble_api_finish(struct zble_host *host, struct zble_sync *s, int err);
 
 #endif

@@ -180,8 +180,7 @@ int bt_le_scan_start(const struct bt_le_scan_param *param, bt_le_scan_cb_t cb)
 	uint8_t filter = (param->options & BT_LE_SCAN_OPT_FILTER_ACCEPT_LIST) ? 1 : 0;
 	uint8_t dup = (param->options & BT_LE_SCAN_OPT_FILTER_DUPLICATE) ? 1 : 0;
 	struct zble_sync sync;
-	zble_sync_init(&sync);
-	struct zble_sync *s = zble_sync_or_null(host, &sync);
+	struct zble_sync *s = zble_sync_begin(host, &sync);
 	host->scan.cb = cb;
 	if (host->ext) {
 		uint8_t cp[8] = { own, filter, BIT(0), param->type };
@@ -208,9 +207,7 @@ int bt_le_scan_start(const struct bt_le_scan_param *param, bt_le_scan_cb_t cb)
 						host, s);
 		}
 	}
-	int werr = zble_sync_wait(host, s);
-	zble_api_exit(host);
-	return err ? err : werr;
+	return zble_api_finish(host, s, err);
 }
 
 int bt_le_scan_stop(void)
@@ -225,13 +222,10 @@ int bt_le_scan_stop(void)
 	}
 	uint8_t en[6] = { 0 };
 	struct zble_sync sync;
-	zble_sync_init(&sync);
-	struct zble_sync *s = zble_sync_or_null(host, &sync);
+	struct zble_sync *s = zble_sync_begin(host, &sync);
 	int err = host->ext ? zble_hci_cmd_send(host, BT_HCI_OP_LE_SET_EXT_SCAN_ENABLE, en, 6, scan_enable_done, NULL, s)
 			    : zble_hci_cmd_send(host, BT_HCI_OP_LE_SET_SCAN_ENABLE, en, 2, scan_enable_done, NULL, s);
-	int werr = zble_sync_wait(host, s);
-	zble_api_exit(host);
-	return err ? err : werr;
+	return zble_api_finish(host, s, err);
 }
 
 int bt_le_scan_cb_register(struct bt_le_scan_cb *cb)
