@@ -123,6 +123,7 @@ struct bt_conn {
 	} in_flight[ZBLE_ACL_IN_FLIGHT_MAX];
 	uint8_t in_flight_head, in_flight_count;
 	struct net_buf *rx_pdu; /* reassembly of an incoming L2CAP PDU */
+	uint8_t sig_ident;      /* identifier of our last signalling request */
 	bool rx_discard;        /* dropping the rest of a PDU that did not fit */
 };
 
@@ -150,6 +151,7 @@ struct zble_host_stats {
 	uint32_t hw_errors;
 	uint32_t acl_dropped;        /* PDUs nobody took, or that could not be reassembled */
 	uint32_t acl_rx_pdus, acl_tx_pdus, acl_tx_frags;
+	uint32_t l2cap_rejects; /* Command Rejects we sent */
 	uint32_t ext_reports_dropped; /* fragmented extended reports */
 };
 
@@ -250,8 +252,10 @@ struct net_buf *zble_acl_alloc(struct zble_host *host, k_timeout_t timeout);
  * controller's credits allow. Takes the buffer in every case. done (may be
  * NULL) runs in the host context. 0, -ENOTCONN, -EINVAL. */
 int zble_acl_send(struct bt_conn *conn, struct net_buf *pdu, zble_acl_done_t done, void *user_data);
-/* Where complete incoming L2CAP PDUs go (the L2CAP layer); the buffer is
- * only lent for the call. Without a receiver they are counted and dropped. */
+/* Where complete incoming L2CAP PDUs of channels the host does not serve
+ * itself go (the signalling and SMP channels are the host's; ATT too until
+ * a receiver is set); the buffer is only lent for the call. Without a
+ * receiver they are counted and dropped. */
 void zble_host_set_l2cap_recv(struct zble_host *host, void (*fn)(struct bt_conn *conn, struct net_buf *pdu));
 /* Map an HCI status to a negative errno (0 stays 0). */
 int zble_hci_err_to_errno(uint8_t status);

@@ -236,11 +236,7 @@ void zble_acl_recv(struct zble_host *host, const uint8_t *p, size_t len)
 			struct net_buf *pdu = conn->rx_pdu;
 			conn->rx_pdu = NULL;
 			host->stats.acl_rx_pdus++;
-			if (host->l2cap_recv) {
-				host->l2cap_recv(conn, pdu);
-			} else {
-				host->stats.acl_dropped++;
-			}
+			zble_l2cap_recv(host, conn, pdu);
 			net_buf_unref(pdu);
 		}
 	}

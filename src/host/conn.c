@@ -56,6 +56,7 @@ static struct bt_conn *conn_alloc(struct zble_host *host)
 			c->pending_err = 0;
 			c->id = BT_ID_DEFAULT;
 			sys_slist_init(&c->tx_queue);
+			c->sig_ident = 0;
 			c->in_flight_head = c->in_flight_count = 0;
 			c->rx_pdu = NULL;
 			c->rx_discard = false;
@@ -321,7 +322,27 @@ static bool param_valid(const struct bt_le_conn_param *p)
 	       (uint32_t)p->timeout * 4 > (1u + p->latency) * p->interval_max;
 }
 
-/* The peer asks for new parameters: the application may refuse. */
+bool zble_conn_param_acceptable(struct bt_conn *conn, struct bt_le_conn_param *param)
+{
+	bool accept = conn && param_valid(param);
+	SYS_SLIST_FOR_EACH_NODE_SAFE(&conn->host->conn_cbs, n, s) {
+		struct bt_conn_cb *cb = CONTAINER_OF(n, struct bt_conn_cb, _node);
+		if (accept && cb->le_param_req && !cb->le_param_req(conn, param)) {
+			accept = false;
+		}
+	}
+	return accept;
+}
+
+int zble_conn_update(struct bt_conn *conn, const struct bt_le_conn_param *param, struct zble_sync *s)
+{
+	uint8_t cp[14];
+	sys_put_le16(conn->handle, cp);
+	put_conn_param(cp + 2, param);
+	return zble_hci_cmd_send(conn->host, BT_HCI_OP_LE_CONN_UPDATE, cp, sizeof(cp), NULL, NULL, s);
+}
+
+/* The peer asks for new parameters (LL procedure): the application may refuse. */
 static void evt_conn_param_req(struct zble_host *host, const uint8_t *p, size_t len)
 {
 	if (len < 10) {
@@ -332,14 +353,7 @@ static void evt_conn_param_req(struct zble_host *host, const uint8_t *p, size_t 
 	struct bt_le_conn_param param = { sys_get_le16(p + 2), sys_get_le16(p + 4), sys_get_le16(p + 6),
 					  sys_get_le16(p + 8) };
 	struct bt_conn *conn = conn_by_handle(host, handle);
-	bool accept = conn && param_valid(&param);
-	SYS_SLIST_FOR_EACH_NODE_SAFE(&host->conn_cbs, n, s) {
-		struct bt_conn_cb *cb = CONTAINER_OF(n, struct bt_conn_cb, _node);
-		if (accept && cb->le_param_req && !cb->le_param_req(conn, &param)) {
-			accept = false;
-		}
-	}
-	if (accept) {
+	if (conn && zble_conn_param_acceptable(conn, &param)) {
 		uint8_t cp[14];
 		sys_put_le16(handle, cp);
 		put_conn_param(cp + 2, &param);
@@ -559,26 +573,20 @@ int bt_conn_le_param_update(struct bt_conn *conn, const struct bt_le_conn_param 
 	}
 	struct zble_host *host = conn->host;
 	k_mutex_lock(&host->lock, K_FOREVER);
-	int err = 0;
+	struct zble_sync sync;
+	struct zble_sync *s = zble_sync_begin(host, &sync);
+	int err;
 	if (conn->state != BT_CONN_STATE_CONNECTED) {
 		err = -ENOTCONN;
 	} else if (conn->role == BT_CONN_ROLE_PERIPHERAL &&
 		   !((host->le_features[0] >> BT_LE_FEAT_BIT_CONN_PARAM_REQ) & 1)) {
-		err = -ENOTSUP; /* needs the L2CAP signalling request */
+		/* No LL procedure: ask the central over L2CAP signalling; the
+		 * outcome arrives as le_param_updated (or not at all). */
+		err = zble_l2cap_conn_param_request(conn, param);
+	} else {
+		err = zble_conn_update(conn, param, s);
 	}
-	if (!err) {
-		uint8_t cp[14];
-		sys_put_le16(conn->handle, cp);
-		put_conn_param(cp + 2, param);
-		struct zble_sync sync;
-		struct zble_sync *s = zble_sync_begin(host, &sync);
-		err = zble_hci_cmd_send(host, BT_HCI_OP_LE_CONN_UPDATE, cp, sizeof(cp), NULL, NULL, s);
-		if (!err) {
-			err = zble_sync_wait(host, s);
-		}
-	}
-	k_mutex_unlock(&host->lock);
-	return err;
+	return zble_api_finish(host, s, err);
 }
 
 /* ---- queries and registration ---- */

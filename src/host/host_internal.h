@@ -28,6 +28,14 @@ void zble_acl_recv(struct zble_host *host, const uint8_t *p, size_t len);
 void zble_acl_evt_num_completed(struct zble_host *host, const uint8_t *p, size_t len);
 void zble_acl_conn_reset(struct zble_host *host, struct bt_conn *conn);
 
+/* L2CAP (l2cap.c) and what it needs from connections (conn.c). */
+void zble_l2cap_recv(struct zble_host *host, struct bt_conn *conn, struct net_buf *pdu);
+int zble_l2cap_conn_param_request(struct bt_conn *conn, const struct bt_le_conn_param *param);
+/* Valid, and no le_param_req callback refuses it. */
+bool zble_conn_param_acceptable(struct bt_conn *conn, struct bt_le_conn_param *param);
+/* HCI LE Connection Update for the link. */
+int zble_conn_update(struct bt_conn *conn, const struct bt_le_conn_param *param, struct zble_sync *s);
+
 /* A new reference to the connected link with that handle, or NULL. */
 struct bt_conn *zble_conn_lookup_handle(struct zble_host *host, uint16_t handle);
 

@@ -13,6 +13,7 @@
 #include <zephyr/bluetooth/bluetooth.h>
 #include <zephyr/bluetooth/conn.h>
 #include <zephyr/bluetooth/hci.h>
+#include <zephyr/sys/byteorder.h>
 
 #include "fake_ctrl.h"
 #include "ktest.h"
@@ -615,6 +616,107 @@ static void test_acl_rx_reassembly(void **state)
 	bt_conn_unref(conn);
 }
 
+/* ---- L2CAP fixed channels ---- */
+
+/* Sends one L2CAP PDU to the host and returns what it answered (the
+ * concatenated ACL payloads it sent meanwhile). */
+static size_t l2cap_exchange(void **state, uint16_t handle, uint16_t cid, const uint8_t *payload, uint16_t len,
+			     uint8_t *out)
+{
+	uint8_t pdu[4 + 64];
+	sys_put_le16(len, pdu);
+	sys_put_le16(cid, pdu + 2);
+	memcpy(pdu + 4, payload, len);
+	g->ctrl.acl_bytes = 0;
+	g->ctrl.n_acl = 0;
+	fake_ctrl_acl(&g->ctrl, handle, 2, pdu, (uint16_t)(4 + len));
+	ktest_run_ms(*state, 10);
+	fake_ctrl_nocp(&g->ctrl, handle, (uint16_t)g->ctrl.n_acl);
+	ktest_run_ms(*state, 10);
+	memcpy(out, g->ctrl.acl_data, g->ctrl.acl_bytes);
+	return g->ctrl.acl_bytes;
+}
+
+static void test_l2cap_signalling(void **state)
+{
+	assert_int_equal(bt_enable(NULL), 0);
+	struct bt_conn *conn = connect_central(0x0d);
+	uint8_t rsp[64];
+	/* A peripheral's parameter request: accepted, applied. */
+	uint8_t req[] = { 0x12, 5, 8, 0, 24, 0, 40, 0, 0, 0, 0x90, 0x01 };
+	assert_int_equal(l2cap_exchange(state, 0x0d, 5, req, sizeof(req), rsp), 10);
+	static const uint8_t accepted[] = { 6, 0, 5, 0, 0x13, 5, 2, 0, 0, 0 };
+	assert_memory_equal(rsp, accepted, sizeof(accepted));
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_CONN_UPDATE), 1);
+	/* Invalid parameters: refused, nothing applied. */
+	uint8_t bad[] = { 0x12, 6, 8, 0, 2, 0, 40, 0, 0, 0, 0x90, 0x01 };
+	assert_int_equal(l2cap_exchange(state, 0x0d, 5, bad, sizeof(bad), rsp), 10);
+	assert_int_equal(rsp[5], 6);
+	assert_int_equal(rsp[8], 1); /* result: rejected */
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_CONN_UPDATE), 1);
+	/* Unknown command: Command Reject, not understood, same identifier. */
+	uint8_t unknown[] = { 0x7f, 7, 0, 0 };
+	assert_int_equal(l2cap_exchange(state, 0x0d, 5, unknown, sizeof(unknown), rsp), 10);
+	static const uint8_t rejected[] = { 6, 0, 5, 0, 0x01, 7, 2, 0, 0, 0 };
+	assert_memory_equal(rsp, rejected, sizeof(rejected));
+	/* Beyond the signalling MTU: rejected with the MTU. */
+	uint8_t big[30] = { 0x12, 8, 26, 0 };
+	assert_int_equal(l2cap_exchange(state, 0x0d, 5, big, sizeof(big), rsp), 12);
+	assert_int_equal(rsp[4], 0x01);
+	assert_int_equal(sys_get_le16(rsp + 8), 0x0001);
+	assert_int_equal(sys_get_le16(rsp + 10), 23);
+	/* Identifier 0 and a wrong length field: no answer to the first. */
+	uint8_t zero[] = { 0x12, 0, 8, 0, 24, 0, 40, 0, 0, 0, 0x90, 0x01 };
+	assert_int_equal(l2cap_exchange(state, 0x0d, 5, zero, sizeof(zero), rsp), 0);
+	uint8_t wrong_len[] = { 0x12, 9, 9, 0, 24, 0 };
+	assert_int_equal(l2cap_exchange(state, 0x0d, 5, wrong_len, sizeof(wrong_len), rsp), 10);
+	assert_int_equal(rsp[4], 0x01);
+	assert_true(g->host.stats.l2cap_rejects >= 3);
+	bt_conn_unref(conn);
+}
+
+static void test_l2cap_peripheral_param_update(void **state)
+{
+	assert_int_equal(bt_enable(NULL), 0); /* the fake lacks the LL procedure */
+	assert_int_equal(bt_le_adv_start(BT_LE_ADV_CONN, NULL, 0, NULL, 0), 0);
+	fake_ctrl_conn_complete(&g->ctrl, false, 0, 0x0e, BT_HCI_ROLE_PERIPHERAL, peer_a);
+	assert_int_equal(k_sem_take(&g->connected, K_SECONDS(5)), 0);
+	g->ctrl.acl_bytes = 0;
+	assert_int_equal(bt_conn_le_param_update(g->last_conn, BT_LE_CONN_PARAM(80, 80, 0, 400)), 0);
+	ktest_run_ms(*state, 10);
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_CONN_UPDATE), 0);
+	assert_int_equal(g->ctrl.acl_bytes, 16);
+	assert_int_equal(sys_get_le16(g->ctrl.acl_data + 2), 5);
+	assert_int_equal(g->ctrl.acl_data[4], 0x12);
+	assert_int_equal(sys_get_le16(g->ctrl.acl_data + 8), 80);
+	/* A peripheral is not asked for parameters: Command Reject. */
+	uint8_t rsp[64];
+	uint8_t req[] = { 0x12, 5, 8, 0, 24, 0, 40, 0, 0, 0, 0x90, 0x01 };
+	fake_ctrl_nocp(&g->ctrl, 0x0e, 1);
+	assert_int_equal(l2cap_exchange(state, 0x0e, 5, req, sizeof(req), rsp), 10);
+	assert_int_equal(rsp[4], 0x01);
+}
+
+static void test_smp_and_att_refusals(void **state)
+{
+	assert_int_equal(bt_enable(NULL), 0);
+	struct bt_conn *conn = connect_central(0x0f);
+	uint8_t rsp[64];
+	uint8_t pairing_req[] = { 0x01, 0x03, 0x00, 0x01, 0x10, 0x07, 0x07 };
+	assert_int_equal(l2cap_exchange(state, 0x0f, 6, pairing_req, sizeof(pairing_req), rsp), 6);
+	static const uint8_t not_supported[] = { 2, 0, 6, 0, 0x05, 0x05 };
+	assert_memory_equal(rsp, not_supported, sizeof(not_supported));
+	uint8_t failed[] = { 0x05, 0x08 };
+	assert_int_equal(l2cap_exchange(state, 0x0f, 6, failed, sizeof(failed), rsp), 0);
+	uint8_t read_req[] = { 0x0a, 0x03, 0x00 };
+	assert_int_equal(l2cap_exchange(state, 0x0f, 4, read_req, sizeof(read_req), rsp), 9);
+	static const uint8_t att_err[] = { 5, 0, 4, 0, 0x01, 0x0a, 0x03, 0x00, 0x06 };
+	assert_memory_equal(rsp, att_err, sizeof(att_err));
+	uint8_t write_cmd[] = { 0x52, 0x03, 0x00, 0xaa };
+	assert_int_equal(l2cap_exchange(state, 0x0f, 4, write_cmd, sizeof(write_cmd), rsp), 0);
+	bt_conn_unref(conn);
+}
+
 /* ---- extended advertising controllers ---- */
 
 static struct {
@@ -791,6 +893,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_several_links, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acl_tx_fragments_and_credits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_acl_rx_reassembly, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_l2cap_signalling, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_l2cap_peripheral_param_update, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_smp_and_att_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ext_peripheral, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ext_adv_sets, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ext_scan_and_connect, setup, teardown),
