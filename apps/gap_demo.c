@@ -256,9 +256,16 @@ static int run_peripheral(void)
 	d.restart_adv = false;
 	check(d.reason == BT_HCI_ERR_REMOTE_USER_TERM_CONN, "remote user terminated");
 	check(d.pdus_received == (int)ARRAY_SIZE(pdu_sizes) && d.pdus_bad == 0, "every PDU received intact");
-	/* Second connection: we disconnect. */
+	/* Second connection: we ask for other parameters, then disconnect.
+	 * Without the LL procedure the request goes over L2CAP signalling. */
 	if (!wait_sem(&d.connected, 30, "second connection")) {
 		return 1;
+	}
+	say("asking the central for a 100 ms interval");
+	err = bt_conn_le_param_update(d.conn, BT_LE_CONN_PARAM(80, 80, 0, 400));
+	check(err == 0, "parameter update request");
+	if (wait_sem(&d.updated, 10, "parameters updated")) {
+		check(d.updated_interval == 80, "new interval");
 	}
 	k_msleep(300);
 	struct bt_conn *conn = d.conn ? bt_conn_ref(d.conn) : NULL;
@@ -322,6 +329,10 @@ static int run_central(void)
 	k_msleep(200);
 	if (!scan_and_connect()) {
 		return 1;
+	}
+	/* It asks for new parameters; we accept and the link changes. */
+	if (wait_sem(&d.updated, 10, "parameters updated at the peripheral's request")) {
+		check(d.updated_interval == 80, "new interval");
 	}
 	wait_sem(&d.disconnected, 10, "disconnected by the peripheral");
 	check(d.reason == BT_HCI_ERR_REMOTE_USER_TERM_CONN, "remote user terminated");
