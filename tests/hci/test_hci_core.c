@@ -289,6 +289,32 @@ static void test_disconnect_overtakes_connect(void **state)
 	assert_int_equal(g->last_reason, BT_HCI_ERR_CONN_TIMEOUT);
 }
 
+static void test_disable_and_enable_again(void **state)
+{
+	(void)state;
+	assert_int_equal(bt_disable(), -EALREADY);
+	assert_int_equal(bt_enable(NULL), 0);
+	assert_int_equal(bt_le_adv_start(BT_LE_ADV_CONN, NULL, 0, NULL, 0), 0);
+	fake_ctrl_conn_complete(&g->ctrl, false, 0, 0x21, BT_HCI_ROLE_PERIPHERAL, peer_a);
+	assert_int_equal(k_sem_take(&g->connected, K_SECONDS(5)), 0);
+	assert_int_equal(bt_disable(), 0);
+	assert_false(bt_is_ready());
+	assert_false(g->ctrl.open);
+	/* Links are dropped without callbacks; objects and buffers come back. */
+	assert_int_equal(g->disconnected_count, 0);
+	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
+		assert_int_equal(atomic_get(&g->host.conns[i].ref), 0);
+	}
+	assert_int_equal(bt_le_adv_start(BT_LE_ADV_CONN, NULL, 0, NULL, 0), -EAGAIN);
+	int resets = fake_ctrl_count(&g->ctrl, BT_HCI_OP_RESET);
+	assert_int_equal(bt_enable(NULL), 0);
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_RESET), resets + 1);
+	assert_int_equal(bt_le_adv_start(BT_LE_ADV_CONN, NULL, 0, NULL, 0), 0);
+	struct net_buf_pool_stats st;
+	net_buf_pool_stats_get(&g->host.cmd_pool, &st);
+	assert_int_equal(st.free, CONFIG_BT_BUF_CMD_TX_COUNT);
+}
+
 static void test_bad_arguments(void **state)
 {
 	(void)state;
@@ -887,6 +913,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connect_timeout_and_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disconnect_overtakes_connect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_disable_and_enable_again, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fuzz_random_events, setup, teardown),
