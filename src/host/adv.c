@@ -65,9 +65,11 @@ static void adv_enable_done(struct zble_host *host, uint8_t status, const uint8_
 {
 	(void)rp;
 	(void)len;
-	if (status == 0) {
+	/* Unanswered: assume it took effect (see scan_enable_done). */
+	if (status == 0 || status == ZBLE_HCI_STATUS_TIMEOUT) {
 		host->adv.enabled = arg != NULL;
-	} else {
+	}
+	if (status) {
 		host->stats.async_errors++;
 	}
 }
@@ -249,7 +251,9 @@ static void set_enabled(struct zble_host *host, uint8_t status, struct bt_le_ext
 {
 	if (status) {
 		host->stats.async_errors++;
-		return;
+	}
+	if (status && status != ZBLE_HCI_STATUS_TIMEOUT) {
+		return; /* unanswered: assume it took effect */
 	}
 	adv->enabled = enabled;
 	if (adv->internal) {
@@ -277,8 +281,9 @@ static int ext_enable(struct zble_host *host, struct bt_le_ext_adv *adv, bool en
 	uint8_t cp[6] = { enable, 1, adv->handle };
 	sys_put_le16(sp ? sp->timeout : 0, cp + 3);
 	cp[5] = sp ? sp->num_events : 0;
-	return zble_hci_cmd_send(host, BT_HCI_OP_LE_SET_EXT_ADV_ENABLE, cp, sizeof(cp),
-				 enable ? ext_enabled_done : ext_disabled_done, adv, s);
+	return zble_hci_cmd_send_ok(host, BT_HCI_OP_LE_SET_EXT_ADV_ENABLE, cp, sizeof(cp),
+				    enable ? ext_enabled_done : ext_disabled_done, adv, s,
+				    enable ? 0 : BT_HCI_ERR_CMD_DISALLOWED);
 }
 
 static int ext_remove(struct zble_host *host, struct bt_le_ext_adv *adv, struct zble_sync *s)

@@ -168,7 +168,12 @@ static void disconnect_done(struct zble_host *host, uint8_t status, const uint8_
 	(void)rp;
 	(void)len;
 	struct bt_conn *conn = arg;
-	if (status && conn->state == BT_CONN_STATE_DISCONNECTING) {
+	if (status == BT_HCI_ERR_UNKNOWN_CONN_ID && conn->state != BT_CONN_STATE_DISCONNECTED) {
+		/* The controller has no such link: its Disconnection Complete
+		 * was lost. End it here, or the object, its queued data and
+		 * the controller credits it holds would never come back. */
+		conn_disconnected(host, conn, BT_HCI_ERR_UNKNOWN_CONN_ID);
+	} else if (status && conn->state == BT_CONN_STATE_DISCONNECTING) {
 		conn->state = BT_CONN_STATE_CONNECTED;
 		host->stats.async_errors++;
 	}
@@ -410,10 +415,15 @@ static void create_cancel_done(struct zble_host *host, uint8_t status, const uin
 	(void)rp;
 	(void)len;
 	struct bt_conn *conn = arg;
-	/* Nothing to cancel any more: the connection complete is on its way
-	 * (or came) and settles the object. */
+	/* Refused: the controller is not initiating any more, so the
+	 * connection complete that would settle the object is not coming (or
+	 * was lost). Report the failure rather than leave it initiating. A
+	 * link that completes after all finds no initiator and is dropped. */
 	if (status && conn->state == BT_CONN_STATE_CONNECTING) {
 		host->stats.async_errors++;
+		k_work_cancel_delayable(&conn->create_timeout);
+		notify_connected(host, conn, conn->pending_err ? conn->pending_err : BT_HCI_ERR_UNKNOWN_CONN_ID);
+		conn_gone(conn);
 	}
 }
 

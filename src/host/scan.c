@@ -149,9 +149,12 @@ static void scan_enable_done(struct zble_host *host, uint8_t status, const uint8
 {
 	(void)rp;
 	(void)len;
-	if (status == 0) {
+	/* Unanswered: assume it took effect, so a later stop still sends the
+	 * disable (which a controller that is not scanning accepts). */
+	if (status == 0 || status == ZBLE_HCI_STATUS_TIMEOUT) {
 		host->scan.enabled = arg != NULL;
-	} else {
+	}
+	if (status) {
 		host->stats.async_errors++;
 	}
 }
@@ -223,8 +226,12 @@ int bt_le_scan_stop(void)
 	uint8_t en[6] = { 0 };
 	struct zble_sync sync;
 	struct zble_sync *s = zble_sync_begin(host, &sync);
-	int err = host->ext ? zble_hci_cmd_send(host, BT_HCI_OP_LE_SET_EXT_SCAN_ENABLE, en, 6, scan_enable_done, NULL, s)
-			    : zble_hci_cmd_send(host, BT_HCI_OP_LE_SET_SCAN_ENABLE, en, 2, scan_enable_done, NULL, s);
+	/* Disabling what is already off is harmless; some controllers say
+	 * Command Disallowed. */
+	int err = host->ext ? zble_hci_cmd_send_ok(host, BT_HCI_OP_LE_SET_EXT_SCAN_ENABLE, en, 6, scan_enable_done,
+						   NULL, s, BT_HCI_ERR_CMD_DISALLOWED)
+			    : zble_hci_cmd_send_ok(host, BT_HCI_OP_LE_SET_SCAN_ENABLE, en, 2, scan_enable_done, NULL, s,
+						   BT_HCI_ERR_CMD_DISALLOWED);
 	return zble_api_finish(host, s, err);
 }
 
