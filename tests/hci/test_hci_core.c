@@ -76,6 +76,8 @@ static int teardown(void **state)
 
 static const uint8_t peer_a[6] = { 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6 };
 
+static struct bt_conn *connect_central(uint16_t handle);
+
 static void test_bring_up(void **state)
 {
 	(void)state;
@@ -313,6 +315,65 @@ static void test_disable_and_enable_again(void **state)
 	struct net_buf_pool_stats st;
 	net_buf_pool_stats_get(&g->host.cmd_pool, &st);
 	assert_int_equal(st.free, CONFIG_BT_BUF_CMD_TX_COUNT);
+}
+
+/* The controller no longer knows the link (its Disconnection Complete
+ * was lost): the host ends it when Disconnect says so. */
+static void test_lost_disconnection_complete(void **state)
+{
+	(void)state;
+	assert_int_equal(bt_enable(NULL), 0);
+	struct bt_conn *conn = connect_central(0x33);
+	fake_ctrl_rule(&g->ctrl, BT_HCI_OP_DISCONNECT, FAKE_STATUS, BT_HCI_ERR_UNKNOWN_CONN_ID);
+	assert_int_equal(bt_conn_disconnect(conn, BT_HCI_ERR_REMOTE_USER_TERM_CONN), -ENOTCONN);
+	assert_int_equal(k_sem_take(&g->disconnected, K_SECONDS(5)), 0);
+	assert_int_equal(g->last_reason, BT_HCI_ERR_UNKNOWN_CONN_ID);
+	bt_conn_unref(conn);
+	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
+		assert_int_equal(atomic_get(&g->host.conns[i].ref), 0);
+	}
+}
+
+/* Scan Enable never answered: the host assumes it took effect, so stop
+ * sends the disable and scanning can start again (virtual time). */
+static void test_unanswered_scan_enable(void **state)
+{
+	(void)state;
+	if (!ktest_is_coop()) {
+		skip(); /* 10 s of real time */
+	}
+	assert_int_equal(bt_enable(NULL), 0);
+	fake_ctrl_rule(&g->ctrl, BT_HCI_OP_LE_SET_SCAN_ENABLE, FAKE_SILENT, 0);
+	assert_int_equal(bt_le_scan_start(BT_LE_SCAN_PASSIVE, NULL), -ETIMEDOUT);
+	g->ctrl.n_rules = 0;
+	/* The controller refuses to disable what it is not doing: fine. */
+	fake_ctrl_rule(&g->ctrl, BT_HCI_OP_LE_SET_SCAN_ENABLE, FAKE_STATUS, BT_HCI_ERR_CMD_DISALLOWED);
+	assert_int_equal(bt_le_scan_stop(), 0);
+	g->ctrl.n_rules = 0;
+	assert_int_equal(bt_le_scan_start(BT_LE_SCAN_PASSIVE, NULL), 0);
+	assert_int_equal(bt_le_scan_stop(), 0);
+}
+
+/* The create timeout's Cancel is refused (the Connection Complete was
+ * lost): the connect still ends in the callback and frees the object. */
+static void test_refused_create_cancel(void **state)
+{
+	(void)state;
+	assert_int_equal(bt_enable(NULL), 0);
+	fake_ctrl_rule(&g->ctrl, BT_HCI_OP_LE_CREATE_CONN_CANCEL, FAKE_STATUS, BT_HCI_ERR_CMD_DISALLOWED);
+	bt_addr_le_t peer = { .type = BT_ADDR_LE_PUBLIC };
+	memcpy(peer.a.val, peer_a, 6);
+	struct bt_conn_le_create_param cp = BT_CONN_LE_CREATE_PARAM_INIT(0, 0x60, 0x30);
+	cp.timeout = 10;
+	struct bt_conn *conn = NULL;
+	assert_int_equal(bt_conn_le_create(&peer, &cp, BT_LE_CONN_PARAM_DEFAULT, &conn), 0);
+	assert_int_equal(k_sem_take(&g->connected, K_SECONDS(5)), 0);
+	assert_int_equal(g->last_err, BT_HCI_ERR_UNKNOWN_CONN_ID);
+	bt_conn_unref(conn);
+	/* A new connect is possible: nothing is left initiating. */
+	g->ctrl.n_rules = 0;
+	assert_int_equal(bt_conn_le_create(&peer, BT_CONN_LE_CREATE_CONN, BT_LE_CONN_PARAM_DEFAULT, &conn), 0);
+	bt_conn_unref(conn);
 }
 
 static void test_bad_arguments(void **state)
@@ -914,6 +975,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_connect_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disconnect_overtakes_connect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disable_and_enable_again, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lost_disconnection_complete, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unanswered_scan_enable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_refused_create_cancel, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fuzz_random_events, setup, teardown),
