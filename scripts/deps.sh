@@ -17,6 +17,7 @@ if [ "${1:-}" = "test" ] || [ "${1:-}" = "demo" ]; then
 	have_pkg libcmocka-dev || need+=(libcmocka-dev)
 fi
 if [ "${1:-}" = "test" ]; then
+	have_cmd python3 || need+=(python3) # tests/sim/outside_hci.py
 	have_cmd arm-none-eabi-gcc || need+=(gcc-arm-none-eabi)
 	have_pkg libnewlib-arm-none-eabi || need+=(libnewlib-arm-none-eabi)
 fi

@@ -51,6 +51,9 @@ void ctrl_to_host(struct zble_sim_ctrl *c, const uint8_t *pkt, size_t len, bool 
 	if (!c->open || len > ZBLE_SIM_PKT_MAX) {
 		return;
 	}
+	if (!c->faults.bypass && faults_to_host(c, pkt, len, discardable)) {
+		return; /* dropped, delayed or withheld by an injected fault */
+	}
 	if (c->th_count >= ZBLE_SIM_TO_HOST_QUEUE || (discardable && c->th_count >= ZBLE_SIM_TO_HOST_QUEUE / 2)) {
 		c->stats.to_host_dropped++;
 		return;
@@ -698,7 +701,9 @@ void ctrl_cmd_timer(struct zble_sim_ctrl *c)
 	struct zble_sim_pkt cmd = c->cmdq[c->cmd_head];
 	c->cmd_head = (uint8_t)((c->cmd_head + 1) % ZBLE_SIM_CMD_QUEUE);
 	c->cmd_count--;
-	process_cmd(c, cmd.data, cmd.len);
+	if (!faults_swallow(c, get_le16(cmd.data))) {
+		process_cmd(c, cmd.data, cmd.len);
+	}
 	if (c->cmd_count > 0) {
 		sim_timer_arm(c->dev->sim, &c->cmd_timer, c->dev->sim->now_us + c->cmd_latency_us);
 	}
@@ -804,6 +809,7 @@ static void drv_close(struct zble_hci_driver *drv)
 	struct zble_sim_ctrl *c = (struct zble_sim_ctrl *)drv;
 	c->open = false;
 	c->th_count = 0;
+	faults_flush(c);
 	c->cmd_count = 0;
 	sim_timer_cancel(&c->cmd_timer);
 }
@@ -836,6 +842,7 @@ void ctrl_reset(struct zble_sim_ctrl *c)
 	c->scan.filter = 0;
 	memset(c->acl, 0, sizeof(c->acl));
 	c->th_count = 0; /* pending events are discarded */
+	faults_flush(c);
 }
 
 void ctrl_init(struct zble_sim_device *dev, const struct zble_sim_device_config *cfg)

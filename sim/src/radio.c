@@ -236,6 +236,7 @@ static bool connect(struct zble_sim_ctrl *c, struct zble_sim_ctrl *s)
 	l->latency = s->init.latency;
 	l->timeout = s->init.timeout;
 	l->loss = sim->loss[l->dev[0]][l->dev[1]];
+	l->crc = sim->crc[l->dev[0]][l->dev[1]];
 	sim_rng_seed(&l->rng, sim_rng_next(&s->rng));
 	s->conn_link[hc] = (uint8_t)li;
 	c->conn_link[hp] = (uint8_t)li;
@@ -555,9 +556,11 @@ static void start_exchange(struct zble_sim *sim, struct zble_sim_link *l)
 		dur = 2u * (zble_sim_air_time_us(0) + T_IFS_US);
 	}
 	/* The peripheral answers only a packet it received. */
-	l->lost[0] = !hears(sim, l, 1) || (l->loss && (uint32_t)(sim_rng_next(&l->rng) >> 32) < l->loss);
-	l->lost[1] = l->lost[0] || !hears(sim, l, 0) ||
-		     (l->loss && (uint32_t)(sim_rng_next(&l->rng) >> 32) < l->loss);
+	bool miss0 = !hears(sim, l, 1) || (l->loss && (uint32_t)(sim_rng_next(&l->rng) >> 32) < l->loss);
+	/* A CRC error: heard but not accepted; the peripheral still answers. */
+	l->lost[0] = miss0 || faults_crc_error(l);
+	l->lost[1] = miss0 || !hears(sim, l, 0) ||
+		     (l->loss && (uint32_t)(sim_rng_next(&l->rng) >> 32) < l->loss) || faults_crc_error(l);
 	l->xfer = true;
 	l->xchg++;
 	sim_timer_arm(sim, &l->timer, sim->now_us + dur);
@@ -687,4 +690,10 @@ void radio_link_timer(struct zble_sim *sim, struct zble_sim_link *l)
 	l->in_event = true;
 	l->xchg = 0;
 	start_exchange(sim, l);
+}
+
+void radio_report(struct zble_sim_ctrl *s, uint8_t evt_type, uint8_t addr_type, const uint8_t addr[6],
+		  const uint8_t *data, uint8_t dlen, int8_t rssi)
+{
+	send_report(s, evt_type, addr_type, addr, data, dlen, rssi);
 }

@@ -67,7 +67,7 @@ static bool timer_before(const struct zble_sim_timer *a, const struct zble_sim_t
 	return !b || a->t < b->t || (a->t == b->t && a->seq < b->seq);
 }
 
-enum { SRC_NONE, SRC_CMD, SRC_ADV, SRC_LINK };
+enum { SRC_NONE, SRC_CMD, SRC_ADV, SRC_LINK, SRC_FAULT, SRC_POP };
 
 static const struct zble_sim_timer *next_timer(struct zble_sim *sim, int *src, void **obj)
 {
@@ -87,6 +87,18 @@ static const struct zble_sim_timer *next_timer(struct zble_sim *sim, int *src, v
 			best = &d->ctrl.adv.timer;
 			*src = SRC_ADV;
 			*obj = d;
+		}
+		if (d->ctrl.faults.timer.armed && timer_before(&d->ctrl.faults.timer, best)) {
+			best = &d->ctrl.faults.timer;
+			*src = SRC_FAULT;
+			*obj = d;
+		}
+	}
+	for (struct zble_sim_population *p = sim->pops; p; p = p->next) {
+		if (p->timer.armed && timer_before(&p->timer, best)) {
+			best = &p->timer;
+			*src = SRC_POP;
+			*obj = p;
 		}
 	}
 	for (unsigned i = 0; i < ZBLE_SIM_MAX_LINKS; i++) {
@@ -120,6 +132,18 @@ static void fire(struct zble_sim *sim, int src, void *obj)
 		struct zble_sim_link *l = obj;
 		l->timer.armed = false;
 		radio_link_timer(sim, l);
+		break;
+	}
+	case SRC_FAULT: {
+		struct zble_sim_device *d = obj;
+		d->ctrl.faults.timer.armed = false;
+		faults_timer(&d->ctrl);
+		break;
+	}
+	case SRC_POP: {
+		struct zble_sim_population *p = obj;
+		p->timer.armed = false;
+		population_timer(p);
 		break;
 	}
 	default:
@@ -189,6 +213,16 @@ static int sim_loop(struct zble_sim *sim, struct zble_sim_device *waiter, uint64
 		uint64_t tnext = t ? t->t : ZBLE_TIME_NEVER;
 		uint64_t knext = next_kernel_deadline(sim, waiter);
 		uint64_t next = tnext < knext ? tnext : knext;
+		if (sim->realtime) {
+			uint64_t target = next < deadline ? next : deadline;
+			int rc = sim_rt_pace(sim, target < sim->stop_at ? target : sim->stop_at);
+			if (rc < 0) {
+				return rc;
+			}
+			if (rc > 0) {
+				continue; /* outside input: run the kernels, look again */
+			}
+		}
 		if (next == ZBLE_TIME_NEVER && deadline == ZBLE_TIME_NEVER) {
 			return -EDEADLK;
 		}

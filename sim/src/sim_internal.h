@@ -153,5 +153,26 @@ void radio_init_cancel(struct zble_sim_ctrl *c);
 /* Drops every link of c without telling it (reset, removal). */
 void radio_drop_links(struct zble_sim_ctrl *c);
 void radio_disconnect_side(struct zble_sim *sim, struct zble_sim_link *l, int side, uint8_t reason);
+/* An advertising report from a beacon (no controller) to scanner s. */
+void radio_report(struct zble_sim_ctrl *s, uint8_t evt_type, uint8_t addr_type, const uint8_t addr[6],
+		  const uint8_t *data, uint8_t dlen, int8_t rssi);
+
+/* realtime.c: in real-time mode, waits for the wall clock to reach target
+ * (the next event, deadline or stop time) while taking outside input.
+ * 0: go on (target reached); > 0: input was taken, look again; < 0: stop. */
+int sim_rt_pace(struct zble_sim *sim, uint64_t target);
+
+/* faults.c */
+/* The fault hook of ctrl_to_host: true when the packet was taken (dropped,
+ * delayed, withheld). */
+bool faults_to_host(struct zble_sim_ctrl *c, const uint8_t *pkt, size_t len, bool discardable);
+/* True when the command with this opcode is to be swallowed. */
+bool faults_swallow(struct zble_sim_ctrl *c, uint16_t opcode);
+/* Forgets packets held back (reset, close). */
+void faults_flush(struct zble_sim_ctrl *c);
+void faults_timer(struct zble_sim_ctrl *c);
+void population_timer(struct zble_sim_population *pop);
+/* CRC error draw for one packet of l. */
+bool faults_crc_error(struct zble_sim_link *l);
 
 #endif

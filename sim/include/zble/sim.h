@@ -105,6 +105,43 @@ struct zble_sim_ctrl_stats {
 	uint32_t retransmissions;  /* LL packets lost on air and sent again */
 };
 
+/* Injected controller faults (faults.c): configured through the
+ * zble_sim_fault_* calls, all off by default. */
+#ifndef ZBLE_SIM_FAULT_DELAY_QUEUE
+#define ZBLE_SIM_FAULT_DELAY_QUEUE 16 /* controller->host packets held back by a delay */
+#endif
+
+struct zble_sim_fault_stats {
+	uint32_t events_dropped;  /* events never delivered (drop faults) */
+	uint32_t pkts_delayed;    /* controller->host packets held back */
+	uint32_t cmds_swallowed;  /* commands accepted and never answered */
+	uint32_t hw_errors;       /* Hardware Error events injected */
+	uint32_t nocp_held;       /* completed packets whose report was withheld */
+};
+
+struct zble_sim_faults {
+	bool rng_seeded, bypass;
+	struct zble_sim_rng rng;
+	uint32_t drop_p;          /* per-event drop threshold (of 2^32) */
+	uint8_t drop_code;        /* drop the next drop_count events with this code */
+	uint16_t drop_detail;     /* LE subevent (0x3e) or opcode (0x0e/0x0f); 0: any */
+	uint32_t drop_count;
+	uint16_t swallow_op;      /* swallow the next swallow_count commands with this opcode */
+	uint32_t swallow_count;
+	uint32_t delay_us;        /* extra latency of every controller->host packet */
+	struct {
+		uint64_t at;
+		bool discardable;
+		struct zble_sim_pkt pkt;
+	} delayq[ZBLE_SIM_FAULT_DELAY_QUEUE];
+	uint8_t dq_head, dq_count;
+	uint64_t hold_until;      /* Number Of Completed Packets withheld until then */
+	bool holding;
+	uint16_t held[ZBLE_SIM_MAX_CONN]; /* completed packets per handle, not reported yet */
+	struct zble_sim_timer timer;
+	struct zble_sim_fault_stats stats;
+};
+
 /* The virtual controller: all its state (link layer as seen over HCI). */
 struct zble_sim_ctrl {
 	struct zble_hci_driver drv; /* first: the driver handed to hosts */
@@ -171,6 +208,7 @@ struct zble_sim_ctrl {
 
 	struct zble_sim_rng rng;
 	struct zble_sim_ctrl_stats stats;
+	struct zble_sim_faults faults;
 };
 
 struct zble_sim_device {
@@ -222,6 +260,7 @@ struct zble_sim_link {
 	struct zble_sim_timer timer;
 	struct zble_sim_rng rng;
 	uint32_t loss;       /* per-packet loss threshold (of 2^32) */
+	uint32_t crc;        /* per-packet CRC error threshold (of 2^32) */
 	/* exchange in flight */
 	bool xfer;
 	int8_t tx_buf[2];    /* acl buffer index sent by side s, -1: none/control */
@@ -246,6 +285,34 @@ struct zble_sim_stats {
 	uint32_t connections, disconnections, supervision_timeouts;
 };
 
+/* Real-time mode: simulated time paced to a wall clock, and a way for
+ * outside input (hosts in other processes: zble_sim_server) to enter.
+ * Before the next simulated event the scheduler sleeps until the wall clock
+ * reaches it, in wait(); when wait() reports input, simulated time is set to
+ * the wall clock (never past the next event) and input() takes it, e.g.
+ * reads sockets and hands packets to controllers with their driver's send().
+ * Behind the wall clock (a loaded machine) events run at once, in order,
+ * and input is still looked at (wait(0)) at least every millisecond of wall
+ * time. Simulated time never goes back; it is not deterministic. */
+struct zble_sim_realtime {
+	/* Monotonic wall clock in microseconds; NULL: CLOCK_MONOTONIC. */
+	uint64_t (*clock_us)(void *ctx);
+	/* Sleeps up to timeout_us (ZBLE_TIME_NEVER: no limit) or until outside
+	 * input is ready: > 0 input is ready, 0 timeout, < 0 stops the run
+	 * (zble_sim_run_* and blocking waits return it). NULL: a plain sleep,
+	 * no input (and a simulation with nothing left to do is -EDEADLK). */
+	int (*wait)(void *ctx, uint64_t timeout_us);
+	/* Takes the input wait() reported. < 0 stops the run. May be NULL. */
+	int (*input)(void *ctx);
+	void *ctx;
+};
+
+struct zble_sim_rt_stats {
+	uint64_t sleeps;     /* wait() calls with a timeout */
+	uint64_t inputs;     /* input() calls */
+	uint64_t max_lag_us; /* furthest simulated time fell behind the wall clock */
+};
+
 struct zble_sim {
 	uint64_t now_us;
 	uint64_t seed;
@@ -258,10 +325,18 @@ struct zble_sim {
 	struct zble_sim_device devices[ZBLE_SIM_MAX_DEVICES];
 	struct zble_sim_link links[ZBLE_SIM_MAX_LINKS];
 	uint32_t loss[ZBLE_SIM_MAX_DEVICES][ZBLE_SIM_MAX_DEVICES];
+	uint32_t crc[ZBLE_SIM_MAX_DEVICES][ZBLE_SIM_MAX_DEVICES];
+	struct zble_sim_population *pops; /* background advertisers (faults.c) */
 	struct zble_sim_stats stats;
 	/* an optional log line per HCI packet (demo, debugging) */
 	void (*trace)(void *ctx, struct zble_sim_device *dev, bool to_host, const uint8_t *pkt, size_t len);
 	void *trace_ctx;
+	/* real time (realtime.c): off unless started by zble_sim_init_realtime() */
+	bool realtime;
+	struct zble_sim_realtime rt;
+	uint64_t rt_origin;    /* wall clock (rt.clock_us) at simulated time 0 */
+	uint64_t rt_last_poll; /* wall clock of the last look for outside input */
+	struct zble_sim_rt_stats rt_stats;
 };
 
 extern const struct zble_port zble_sim_port;
@@ -306,5 +381,92 @@ int zble_sim_run_until(struct zble_sim *sim, uint64_t t);
 int zble_sim_run_for(struct zble_sim *sim, uint64_t us);
 /* The simulation never passes t: waits and runs return -ETIMEDOUT there. */
 void zble_sim_set_stop_time(struct zble_sim *sim, uint64_t t);
+
+/* Real time (see struct zble_sim_realtime): zble_sim_init(), then
+ * simulated time 0 is now on rt's clock. rt is copied; NULL: plain pacing
+ * to CLOCK_MONOTONIC without outside input. zble_sim_init() keeps the
+ * default, virtual time: as fast as possible and deterministic. */
+void zble_sim_init_realtime(struct zble_sim *sim, uint64_t seed, const struct zble_sim_realtime *rt);
+/* The wall clock as simulated time (may be ahead of zble_sim_now_us()). */
+uint64_t zble_sim_wall_us(const struct zble_sim *sim);
+/* Back to power-on state, as a controller reset but without an event: an
+ * outside host went away. Its links end here; peers see them time out. */
+void zble_sim_device_reset(struct zble_sim_device *dev);
+
+/* ---- fault injection (faults.c): all per device's controller, all
+ * deterministic (seeded from the simulation's seed), all off by default ---- */
+
+/* Probability that an LL packet between a and b arrives with a CRC error
+ * (either way): not accepted, retransmitted at the next connection event,
+ * and, unlike a loss, the peripheral still answers a central's corrupted
+ * packet. */
+void zble_sim_set_crc_errors(struct zble_sim *sim, struct zble_sim_device *a, struct zble_sim_device *b, double p);
+/* Every HCI event to the host is dropped with probability p (0: off). */
+void zble_sim_fault_drop_events(struct zble_sim_device *dev, double p);
+/* Drops the next count events with this event code; detail narrows it: the
+ * LE subevent for LE Meta (0x3e), the opcode for Command Complete/Status
+ * (0x0e/0x0f), 0 for any. count 0 cancels. */
+void zble_sim_fault_drop_next_event(struct zble_sim_device *dev, uint8_t code, uint16_t detail, uint32_t count);
+/* Every controller->host packet (events and ACL, order kept) arrives us
+ * later (0: off; what is held still arrives in order). */
+void zble_sim_fault_event_delay(struct zble_sim_device *dev, uint32_t us);
+/* Buffer exhaustion as the host sees it: for us the controller reports no
+ * Number Of Completed Packets (its buffers stay taken for the host, which
+ * runs out of credits and must queue); then it reports them all at once.
+ * Counts for a link that disconnects meanwhile are dropped with it. */
+void zble_sim_fault_hold_completions(struct zble_sim_device *dev, uint64_t us);
+/* A Hardware Error event with this code, now. */
+void zble_sim_fault_hw_error(struct zble_sim_device *dev, uint8_t code);
+/* The next count commands with this opcode are taken and never answered
+ * nor executed (no Command Complete/Status, no credit). count 0 cancels. */
+void zble_sim_fault_swallow_cmd(struct zble_sim_device *dev, uint16_t opcode, uint32_t count);
+/* Turns every fault of the device off (held packets are delivered). */
+void zble_sim_fault_clear(struct zble_sim_device *dev);
+/* The peer that vanishes: zble_sim_device_remove(); radio silence:
+ * zble_sim_device_set_radio(); packet loss: zble_sim_set_loss(). */
+
+/* ---- populations: background legacy advertisers without hosts, cheap
+ * enough for hundreds (no controller each), for scanning benchmarks ---- */
+
+struct zble_sim_beacon {
+	uint8_t addr[6];
+	uint8_t adv_type;  /* 0x00 ADV_IND, 0x02 ADV_SCAN_IND, 0x03 ADV_NONCONN_IND */
+	uint8_t data[31], data_len;
+	uint8_t rsp[31], rsp_len;
+	int8_t tx_power;
+	double x, y;
+	uint32_t interval_us;
+	uint64_t next;     /* its next advertising event */
+	uint32_t events;
+};
+
+struct zble_sim_population_config {
+	uint32_t interval_min_ms, interval_max_ms; /* default 20..100 */
+	uint8_t connectable_pct, scannable_pct;    /* of the beacons; the rest non-connectable
+						      (both 0: a third each) */
+	double x, y, radius; /* placed uniformly in this disc (default: (0,0), 10 m) */
+	uint64_t seed;       /* mixed with the simulation's seed */
+};
+
+struct zble_sim_population {
+	struct zble_sim *sim;
+	struct zble_sim_population *next;
+	struct zble_sim_beacon *beacons;
+	unsigned n;
+	struct zble_sim_timer timer;
+	struct zble_sim_rng rng;
+	uint64_t adv_events, reports; /* advertising events, reports sent to scanners */
+};
+
+/* Adds n background advertisers kept in the caller's beacons array (and pop):
+ * random static addresses, payloads (flags + manufacturer data, and a scan
+ * response for scannable ones), intervals in the range, first event within
+ * an interval. Both stay owned by the caller and must outlive the sim.
+ * 0, -EINVAL. */
+int zble_sim_add_population(struct zble_sim *sim, struct zble_sim_population *pop, struct zble_sim_beacon *beacons,
+			    unsigned n, const struct zble_sim_population_config *cfg);
+/* A burst: every beacon of pop advertises at time at (>= now), all in one
+ * simulation step (the hosts do not run in between); then as before. */
+void zble_sim_population_burst(struct zble_sim_population *pop, uint64_t at);
 
 #endif
