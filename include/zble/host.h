@@ -17,6 +17,9 @@
 #include <zephyr/net_buf.h>
 
 #include "zble/hci_driver.h"
+#include "zble/host_att.h"
+#include "zble/host_gatt.h"
+#include "zble/host_l2cap.h"
 #include "zble/kernel.h"
 
 #ifndef CONFIG_BT_MAX_CONN
@@ -125,6 +128,12 @@ struct bt_conn {
 	struct net_buf *rx_pdu; /* reassembly of an incoming L2CAP PDU */
 	uint8_t sig_ident;      /* identifier of our last signalling request */
 	bool rx_discard;        /* dropping the rest of a PDU that did not fit */
+	uint8_t sec_level;      /* bt_security_t: L1 until SMP encrypts the link */
+	uint8_t enc_key_size;   /* 0: not encrypted */
+	struct zble_l2cap_conn l2cap;
+	struct zble_att_conn att;
+	struct zble_gatt_server_conn gatts;
+	struct zble_gatt_client_conn gattc;
 };
 
 /* An advertising set (extended advertising commands). */
@@ -220,6 +229,10 @@ struct zble_host {
 	struct bt_conn conns[CONFIG_BT_MAX_CONN];
 	uint16_t early_disconnects[CONFIG_BT_MAX_CONN]; /* 0xffff: none */
 	uint8_t early_reasons[CONFIG_BT_MAX_CONN];
+
+	struct zble_l2cap_host l2cap;
+	struct zble_att_host att;
+	struct zble_gatt_server_host gatts;
 
 	zble_monitor_t monitor;
 	void *monitor_ctx;

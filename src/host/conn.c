@@ -35,6 +35,7 @@ static void put_conn_param(uint8_t *p, const struct bt_le_conn_param *param)
 
 void zble_conn_setup(struct zble_host *host)
 {
+	zble_l2cap_host_init(host);
 	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
 		struct bt_conn *c = &host->conns[i];
 		c->host = host;
@@ -158,6 +159,7 @@ static void conn_disconnected(struct zble_host *host, struct bt_conn *conn, uint
 	conn->state = BT_CONN_STATE_DISCONNECTED;
 	/* Keep the object alive through the callbacks. */
 	bt_conn_ref(conn);
+	zble_l2cap_conn_disconnected(conn);
 	notify_disconnected(host, conn, reason);
 	conn_gone(conn);
 	bt_conn_unref(conn);
@@ -232,6 +234,9 @@ static void on_conn_complete(struct zble_host *host, const struct conn_complete 
 	conn->latency = cc->latency;
 	conn->timeout = cc->timeout;
 	conn->state = BT_CONN_STATE_CONNECTED;
+	conn->sec_level = BT_SECURITY_L1;
+	conn->enc_key_size = 0;
+	zble_l2cap_conn_connected(conn);
 	notify_connected(host, conn, 0);
 
 	/* A Disconnection Complete that overtook this event. */
@@ -705,4 +710,14 @@ void zble_conn_teardown(struct zble_host *host)
 		}
 		host->early_disconnects[i] = NO_HANDLE;
 	}
+}
+
+bt_security_t bt_conn_get_security(const struct bt_conn *conn)
+{
+	return conn ? (bt_security_t)conn->sec_level : BT_SECURITY_L0;
+}
+
+uint8_t bt_conn_enc_key_size(const struct bt_conn *conn)
+{
+	return conn ? conn->enc_key_size : 0;
 }

@@ -36,6 +36,34 @@ bool zble_conn_param_acceptable(struct bt_conn *conn, struct bt_le_conn_param *p
 /* HCI LE Connection Update for the link. */
 int zble_conn_update(struct bt_conn *conn, const struct bt_le_conn_param *param, struct zble_sync *s);
 
+/* Link life cycle as seen by the layers above HCI, in the host context with
+ * the lock held: connected runs before the application's connected
+ * callbacks, disconnected before its disconnected callbacks. l2cap.c fans
+ * them out to the credit-based channels, ATT and GATT. */
+void zble_l2cap_conn_connected(struct bt_conn *conn);
+void zble_l2cap_conn_disconnected(struct bt_conn *conn);
+/* Host set-up (zble_host_init) of the layers above HCI. */
+void zble_l2cap_host_init(struct zble_host *host);
+
+/* Sends a complete PDU on a fixed or dynamic channel: payload only, the
+ * basic header is added here. -ENOBUFS when no buffer is free. */
+int zble_l2cap_send_fixed(struct bt_conn *conn, uint16_t cid, const void *payload, uint16_t len);
+
+/* Credit-based channels (l2cap_coc.c): signalling commands 0x06/0x07 and
+ * 0x14..0x18 (LE credit based and enhanced), and PDUs of dynamic CIDs
+ * (0x0040..0x007f). Return false to let l2cap.c reject the command. */
+bool zble_l2cap_coc_sig(struct bt_conn *conn, uint8_t code, uint8_t ident, const uint8_t *data, uint16_t len);
+/* false: no channel of this link has that CID (the PDU goes to the raw hook). */
+bool zble_l2cap_coc_recv(struct bt_conn *conn, uint16_t cid, struct net_buf *pdu);
+void zble_l2cap_coc_connected(struct bt_conn *conn);
+void zble_l2cap_coc_disconnected(struct bt_conn *conn);
+
+/* ATT bearer (att.c): pdu holds one ATT PDU (basic header pulled), lent for
+ * the call. */
+void zble_att_recv(struct bt_conn *conn, struct net_buf *pdu);
+void zble_att_connected(struct bt_conn *conn);
+void zble_att_disconnected(struct bt_conn *conn);
+
 /* A new reference to the connected link with that handle, or NULL. */
 struct bt_conn *zble_conn_lookup_handle(struct zble_host *host, uint16_t handle);
 

@@ -1,8 +1,8 @@
 /* L2CAP on LE: incoming PDUs dispatched by channel; the LE signalling
  * channel (connection parameter update, Command Reject); until SMP and ATT
- * exist, their channels refuse politely (Pairing Not Supported, Request Not
- * Supported) so a peer never waits for a timeout. Other channels go to the
- * host's raw PDU hook. */
+ * exists, its channel refuses politely (Pairing Not Supported) so a peer
+ * never waits for a timeout. ATT goes to att.c, dynamic channels to
+ * l2cap_coc.c; PDUs of other channels go to the host's raw PDU hook. */
 #include <string.h>
 
 #include <zephyr/bluetooth/hci.h>
@@ -24,11 +24,8 @@
 
 #define SMP_PAIRING_FAILED 0x05
 #define SMP_PAIRING_NOT_SUPPORTED 0x05
-#define ATT_ERROR_RSP 0x01
-#define ATT_REQUEST_NOT_SUPPORTED 0x06
 
-/* Sends payload on a fixed channel from the host context. */
-static int send_fixed(struct bt_conn *conn, uint16_t cid, const void *payload, uint16_t len)
+int zble_l2cap_send_fixed(struct bt_conn *conn, uint16_t cid, const void *payload, uint16_t len)
 {
 	struct net_buf *pdu = zble_acl_alloc(conn->host, K_NO_WAIT);
 	if (!pdu) {
@@ -48,7 +45,7 @@ static void sig_send(struct bt_conn *conn, uint8_t code, uint8_t ident, const vo
 	pdu[1] = ident;
 	sys_put_le16(len, pdu + 2);
 	memcpy(pdu + 4, data, len);
-	(void)send_fixed(conn, CID_LE_SIG, pdu, (uint16_t)(4 + len));
+	(void)zble_l2cap_send_fixed(conn, CID_LE_SIG, pdu, (uint16_t)(4 + len));
 }
 
 static void sig_reject(struct bt_conn *conn, uint8_t ident, uint16_t reason, uint16_t mtu)
@@ -111,7 +108,9 @@ static void sig_recv(struct bt_conn *conn, const uint8_t *p, uint16_t len)
 	case SIG_CMD_REJECT:
 		break; /* the peer does not know a request of ours: nothing waits */
 	default:
-		sig_reject(conn, ident, REJECT_NOT_UNDERSTOOD, 0);
+		if (!zble_l2cap_coc_sig(conn, code, ident, data, dlen)) {
+			sig_reject(conn, ident, REJECT_NOT_UNDERSTOOD, 0);
+		}
 		break;
 	}
 }
@@ -120,34 +119,7 @@ static void smp_recv(struct bt_conn *conn, const uint8_t *p, uint16_t len)
 {
 	if (len >= 1 && p[0] != SMP_PAIRING_FAILED) {
 		uint8_t rsp[2] = { SMP_PAIRING_FAILED, SMP_PAIRING_NOT_SUPPORTED };
-		(void)send_fixed(conn, CID_SMP, rsp, sizeof(rsp));
-	}
-}
-
-/* Requests (not commands, bit 6; not responses, notifications,
- * indications or confirmations) get an Error Response. */
-static bool att_is_request(uint8_t op)
-{
-	if (op & 0x40) {
-		return false;
-	}
-	switch (op) {
-	case 0x02: case 0x04: case 0x06: case 0x08: case 0x0a: case 0x0c: case 0x0e:
-	case 0x10: case 0x12: case 0x16: case 0x18: case 0x20:
-		return true;
-	default:
-		return false;
-	}
-}
-
-static void att_recv(struct bt_conn *conn, const uint8_t *p, uint16_t len)
-{
-	if (len >= 1 && att_is_request(p[0])) {
-		uint8_t rsp[5] = { ATT_ERROR_RSP, p[0], 0, 0, ATT_REQUEST_NOT_SUPPORTED };
-		if (len >= 3 && p[0] != 0x02) {
-			memcpy(rsp + 2, p + 1, 2); /* the handle the request names */
-		}
-		(void)send_fixed(conn, CID_ATT, rsp, sizeof(rsp));
+		(void)zble_l2cap_send_fixed(conn, CID_SMP, rsp, sizeof(rsp));
 	}
 }
 
@@ -165,13 +137,19 @@ void zble_l2cap_recv(struct zble_host *host, struct bt_conn *conn, struct net_bu
 		smp_recv(conn, payload, len);
 		break;
 	case CID_ATT:
-		if (host->l2cap_recv) {
-			host->l2cap_recv(conn, pdu);
-		} else {
-			att_recv(conn, payload, len);
-		}
+		net_buf_pull(pdu, 4);
+		zble_att_recv(conn, pdu);
+		net_buf_push(pdu, 4);
 		break;
 	default:
+		if (cid >= 0x0040 && cid <= 0x007f) {
+			net_buf_pull(pdu, 4);
+			bool taken = zble_l2cap_coc_recv(conn, cid, pdu);
+			net_buf_push(pdu, 4);
+			if (taken) {
+				break;
+			}
+		}
 		if (host->l2cap_recv) {
 			host->l2cap_recv(conn, pdu);
 		} else {
@@ -179,6 +157,25 @@ void zble_l2cap_recv(struct zble_host *host, struct bt_conn *conn, struct net_bu
 		}
 		break;
 	}
+}
+
+void zble_l2cap_conn_connected(struct bt_conn *conn)
+{
+	zble_att_connected(conn);
+	zble_l2cap_coc_connected(conn);
+}
+
+void zble_l2cap_conn_disconnected(struct bt_conn *conn)
+{
+	zble_l2cap_coc_disconnected(conn);
+	zble_att_disconnected(conn);
+}
+
+void zble_l2cap_host_init(struct zble_host *host)
+{
+	sys_slist_init(&host->l2cap.servers);
+	sys_slist_init(&host->att.gatt_cbs);
+	sys_slist_init(&host->gatts.services);
 }
 
 /* A peripheral whose controller cannot run the Connection Parameters

@@ -657,7 +657,7 @@ static void test_acl_rx_reassembly(void **state)
 	uint8_t pdu[4 + 60];
 	pdu[0] = 60;
 	pdu[1] = 0;
-	pdu[2] = 0x04;
+	pdu[2] = 0x40; /* a dynamic CID no channel owns: the raw hook */
 	pdu[3] = 0;
 	for (int i = 0; i < 60; i++) {
 		pdu[4 + i] = (uint8_t)i;
@@ -679,10 +679,10 @@ static void test_acl_rx_reassembly(void **state)
 	fake_ctrl_acl(&g->ctrl, 0x0b, 2, pdu, 27);
 	fake_ctrl_acl(&g->ctrl, 0x0b, 1, pdu + 27, 37);
 	/* More than the header announces. */
-	uint8_t over[8] = { 2, 0, 4, 0, 1, 2, 3, 4 };
+	uint8_t over[8] = { 2, 0, 0x40, 0, 1, 2, 3, 4 };
 	fake_ctrl_acl(&g->ctrl, 0x0b, 2, over, 8);
 	/* Larger than our MTU: dropped, and its continuation silently. */
-	uint8_t huge[27] = { 0xe8, 0x03, 4, 0 };
+	uint8_t huge[27] = { 0xe8, 0x03, 0x40, 0 };
 	fake_ctrl_acl(&g->ctrl, 0x0b, 2, huge, 27);
 	fake_ctrl_acl(&g->ctrl, 0x0b, 1, huge, 27);
 	/* A handle nobody has, a truncated header. */

@@ -84,6 +84,16 @@ struct bt_conn_info {
 	enum bt_conn_state state;
 };
 
+/* Security levels of a link (Core Vol 3 Part C 10.2). Until SMP lands every
+ * link stays at L1 (no encryption). */
+typedef enum {
+	BT_SECURITY_L0 = 0, /* BR/EDR only: no security */
+	BT_SECURITY_L1 = 1, /* no encryption, no authentication */
+	BT_SECURITY_L2 = 2, /* encryption, unauthenticated (Just Works) */
+	BT_SECURITY_L3 = 3, /* encryption, authenticated (MITM) */
+	BT_SECURITY_L4 = 4, /* LE Secure Connections, authenticated, 128-bit key */
+} bt_security_t;
+
 struct bt_conn_cb {
 	/* err is an HCI error code (0 = connected). */
 	void (*connected)(struct bt_conn *conn, uint8_t err);
@@ -110,5 +120,8 @@ int bt_conn_le_param_update(struct bt_conn *conn, const struct bt_le_conn_param 
 void bt_conn_foreach(enum bt_conn_type type, void (*func)(struct bt_conn *conn, void *data), void *data);
 /* A new reference to the connection with that peer, or NULL. */
 struct bt_conn *bt_conn_lookup_addr_le(uint8_t id, const bt_addr_le_t *peer);
+bt_security_t bt_conn_get_security(const struct bt_conn *conn);
+/* Encryption key size of the link in bytes, 0 when it is not encrypted. */
+uint8_t bt_conn_enc_key_size(const struct bt_conn *conn);
 
 #endif

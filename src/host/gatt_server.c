@@ -1,0 +1,4 @@
+/* GATT server (placeholder). */
+#include <zephyr/bluetooth/gatt.h>
+
+#include "host_internal.h"

@@ -1,0 +1,2 @@
+/* UUID helpers (placeholder). */
+#include <zephyr/bluetooth/uuid.h>
