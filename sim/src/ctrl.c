@@ -116,6 +116,7 @@ void ctrl_le_features(uint8_t out[8])
 	/* bit 1 Connection Parameters Request, bit 3 Peripheral-initiated
 	 * Features Exchange, bit 5 LE Data Packet Length Extension */
 	out[0] = (1u << 1) | (1u << 3) | (1u << 5);
+	ctrl_sec_le_features(out);
 }
 
 /* Supported_Commands (Vol 4 Part E 6.27): exactly what is implemented. */
@@ -158,6 +159,7 @@ static void supported_commands(uint8_t out[64])
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
 		out[cmds[i].octet] |= (uint8_t)(1u << cmds[i].bit);
 	}
+	ctrl_sec_supported_commands(out);
 }
 
 void ctrl_own_addr(const struct zble_sim_ctrl *c, uint8_t own_type, uint8_t *type, uint8_t addr[6])
@@ -503,6 +505,10 @@ static void process_cmd(struct zble_sim_ctrl *c, const uint8_t *cmd, size_t len)
 	uint8_t rp[80];
 	c->stats.cmds++;
 
+	/* Security and privacy commands (ctrl_sec.c) check their own lengths. */
+	if (ctrl_sec_cmd(c, op, p, plen, len)) {
+		return;
+	}
 	int min = cmd_min_len(op);
 	if (min < 0) {
 		c->stats.unknown_cmds++;
@@ -843,6 +849,7 @@ void ctrl_reset(struct zble_sim_ctrl *c)
 	memset(c->acl, 0, sizeof(c->acl));
 	c->th_count = 0; /* pending events are discarded */
 	faults_flush(c);
+	ctrl_sec_reset(c);
 }
 
 void ctrl_init(struct zble_sim_device *dev, const struct zble_sim_device_config *cfg)

@@ -175,4 +175,13 @@ void population_timer(struct zble_sim_population *pop);
 /* CRC error draw for one packet of l. */
 bool faults_crc_error(struct zble_sim_link *l);
 
+/* Security and privacy (ctrl_sec.c): encryption, LE Encrypt, P-256,
+ * resolving list. ctrl_sec_cmd answers the commands it owns (true) and
+ * leaves the rest to ctrl.c (false); plen is the parameter length, len the
+ * command's length without the H4 byte. */
+bool ctrl_sec_cmd(struct zble_sim_ctrl *c, uint16_t op, const uint8_t *p, uint8_t plen, size_t len);
+void ctrl_sec_supported_commands(uint8_t out[64]);
+void ctrl_sec_le_features(uint8_t out[8]);
+void ctrl_sec_reset(struct zble_sim_ctrl *c);
+
 #endif

@@ -1,20 +1,18 @@
-/* ATT bearer on the fixed channel (placeholder until the bearer lands):
- * requests get Request Not Supported so a peer never waits for a timeout. */
+/* ATT bearer on the fixed channel. PLACEHOLDER until the full bearer lands:
+ * requests go to the GATT server, responses are sent as they come, no MTU
+ * exchange, no client side, no indication flow control. */
 #include <string.h>
 
 #include <zephyr/sys/byteorder.h>
 
-#include "host_internal.h"
+#include "att_internal.h"
 
-#define CID_ATT 0x0004
+#define L2CAP_HDR 4
 
 static bool att_is_request(uint8_t op)
 {
-	if (op & 0x40) {
-		return false;
-	}
 	switch (op) {
-	case 0x02: case 0x04: case 0x06: case 0x08: case 0x0a: case 0x0c: case 0x0e:
+	case 0x04: case 0x06: case 0x08: case 0x0a: case 0x0c: case 0x0e:
 	case 0x10: case 0x12: case 0x16: case 0x18: case 0x20:
 		return true;
 	default:
@@ -22,25 +20,79 @@ static bool att_is_request(uint8_t op)
 	}
 }
 
+struct net_buf *zble_att_pdu_alloc(struct bt_conn *conn, uint8_t op)
+{
+	struct net_buf *buf = zble_acl_alloc(conn->host, K_NO_WAIT);
+	if (buf) {
+		net_buf_reserve(buf, L2CAP_HDR);
+		net_buf_add_u8(buf, op);
+	}
+	return buf;
+}
+
+uint16_t zble_att_mtu(const struct bt_conn *conn)
+{
+	return conn->att.mtu;
+}
+
+static int send_pdu(struct bt_conn *conn, struct net_buf *buf, zble_acl_done_t done, void *user_data)
+{
+	uint16_t len = buf->len;
+	net_buf_push_le16(buf, ZBLE_CID_ATT);
+	net_buf_push_le16(buf, len);
+	return zble_acl_send(conn, buf, done, user_data);
+}
+
+int zble_att_send_rsp(struct bt_conn *conn, struct net_buf *buf)
+{
+	return send_pdu(conn, buf, NULL, NULL);
+}
+
+int zble_att_send_error(struct bt_conn *conn, uint8_t req_op, uint16_t handle, uint8_t att_err)
+{
+	struct net_buf *buf = zble_att_pdu_alloc(conn, BT_ATT_OP_ERROR_RSP);
+	if (!buf) {
+		return -ENOBUFS;
+	}
+	net_buf_add_u8(buf, req_op);
+	net_buf_add_le16(buf, handle);
+	net_buf_add_u8(buf, att_err);
+	return send_pdu(conn, buf, NULL, NULL);
+}
+
+int zble_att_send_notify(struct bt_conn *conn, struct net_buf *buf, zble_att_done_t done, void *user_data)
+{
+	return send_pdu(conn, buf, done, user_data);
+}
+
+int zble_att_send_indicate(struct bt_conn *conn, struct net_buf *buf, zble_att_done_t done, void *user_data)
+{
+	return send_pdu(conn, buf, done, user_data);
+}
+
 void zble_att_recv(struct bt_conn *conn, struct net_buf *pdu)
 {
 	const uint8_t *p = pdu->data;
 	uint16_t len = pdu->len;
-	if (len >= 1 && att_is_request(p[0])) {
-		uint8_t rsp[5] = { 0x01, p[0], 0, 0, 0x06 };
-		if (len >= 3 && p[0] != 0x02) {
-			memcpy(rsp + 2, p + 1, 2);
-		}
-		(void)zble_l2cap_send_fixed(conn, CID_ATT, rsp, sizeof(rsp));
+	if (len < 1) {
+		return;
+	}
+	if (att_is_request(p[0]) || p[0] == BT_ATT_OP_WRITE_CMD || p[0] == BT_ATT_OP_SIGNED_WRITE_CMD) {
+		zble_gatt_server_recv(conn, p, len);
+	} else if (p[0] == BT_ATT_OP_MTU_REQ) {
+		(void)zble_att_send_error(conn, p[0], 0, BT_ATT_ERR_NOT_SUPPORTED);
 	}
 }
 
 void zble_att_connected(struct bt_conn *conn)
 {
 	conn->att.mtu = ZBLE_ATT_DEFAULT_MTU;
+	zble_gatt_server_connected(conn);
+	zble_gatt_client_connected(conn);
 }
 
 void zble_att_disconnected(struct bt_conn *conn)
 {
-	(void)conn;
+	zble_gatt_client_disconnected(conn);
+	zble_gatt_server_disconnected(conn);
 }
