@@ -66,8 +66,14 @@
 #define ZBLE_ACL_HEADROOM 5
 #define ZBLE_ACL_TX_BUF_SIZE (ZBLE_ACL_HEADROOM + 4 + CONFIG_BT_L2CAP_TX_MTU)
 #define ZBLE_L2CAP_RX_BUF_SIZE (4 + CONFIG_BT_L2CAP_RX_MTU)
-/* Fragments of one connection in the controller at once (Zephyr keeps 3). */
-#define ZBLE_ACL_IN_FLIGHT_MAX 3
+/* Fragments of one connection the host tracks in the controller at once.
+ * The controller's buffers are shared fairly: a link may hold at most its
+ * share of them (all of them when it is the only link), so one busy link
+ * keeps the controller full without starving the others. */
+#ifndef CONFIG_BT_CONN_TX_MAX
+#define CONFIG_BT_CONN_TX_MAX 8
+#endif
+#define ZBLE_ACL_IN_FLIGHT_MAX CONFIG_BT_CONN_TX_MAX
 
 struct zble_host;
 struct net_buf;
@@ -128,6 +134,8 @@ struct bt_conn {
 	struct net_buf *rx_pdu; /* reassembly of an incoming L2CAP PDU */
 	uint8_t sig_ident;      /* identifier of our last signalling request */
 	bool rx_discard;        /* dropping the rest of a PDU that did not fit */
+	struct bt_conn_le_phy_info phy;
+	struct bt_conn_le_data_len_info data_len;
 	uint8_t sec_level;      /* bt_security_t: L1 until SMP encrypts the link */
 	uint8_t enc_key_size;   /* 0: not encrypted */
 	struct zble_l2cap_conn l2cap;
@@ -212,6 +220,7 @@ struct zble_host {
 	char name[CONFIG_BT_DEVICE_NAME_MAX + 1];
 
 	bool ext;           /* extended advertising/scanning/initiating commands */
+	bool no_auto_link_update; /* no data length / 2M PHY request on connection */
 	bool force_legacy;
 	struct {
 		bool enabled;
@@ -246,6 +255,10 @@ void zble_host_deinit(struct zble_host *host);
 /* Before bt_enable(): use the legacy advertising, scanning and connection
  * commands even on a controller with extended advertising. */
 void zble_host_use_legacy_commands(struct zble_host *host, bool legacy);
+/* Before connections: whether the host asks for the largest data length
+ * and the 2M PHY on every new link when the controller supports them
+ * (default on, as Zephyr's auto updates). */
+void zble_host_set_auto_link_update(struct zble_host *host, bool on);
 /* Every HCI packet, both ways, with its H4 type byte (btsnoop capture). */
 void zble_host_set_monitor(struct zble_host *host, zble_monitor_t fn, void *ctx);
 /* The host of the current kernel, or NULL. */

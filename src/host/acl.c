@@ -56,12 +56,27 @@ int zble_acl_send(struct bt_conn *conn, struct net_buf *pdu, zble_acl_done_t don
 	return err;
 }
 
+/* A link's share of the controller's buffers. */
+static uint8_t in_flight_cap(const struct zble_host *host)
+{
+	unsigned links = 0;
+	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
+		const struct bt_conn *c = &host->conns[i];
+		if (atomic_get(&c->ref) && c->state == BT_CONN_STATE_CONNECTED) {
+			links++;
+		}
+	}
+	unsigned cap = links ? host->acl_pkts / links : host->acl_pkts;
+	return (uint8_t)CLAMP(cap, 1u, (unsigned)ZBLE_ACL_IN_FLIGHT_MAX);
+}
+
 static struct bt_conn *next_ready(struct zble_host *host)
 {
+	uint8_t cap = in_flight_cap(host);
 	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
 		struct bt_conn *c = &host->conns[(host->acl_next + i) % CONFIG_BT_MAX_CONN];
 		if (atomic_get(&c->ref) && c->state == BT_CONN_STATE_CONNECTED && !sys_slist_is_empty(&c->tx_queue) &&
-		    c->in_flight_count < ZBLE_ACL_IN_FLIGHT_MAX) {
+		    c->in_flight_count < cap) {
 			host->acl_next = (uint8_t)((c - host->conns + 1) % CONFIG_BT_MAX_CONN);
 			return c;
 		}

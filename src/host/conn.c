@@ -236,6 +236,7 @@ static void on_conn_complete(struct zble_host *host, const struct conn_complete 
 	conn->state = BT_CONN_STATE_CONNECTED;
 	conn->sec_level = BT_SECURITY_L1;
 	conn->enc_key_size = 0;
+	zble_conn_link_init(conn);
 	zble_l2cap_conn_connected(conn);
 	notify_connected(host, conn, 0);
 
@@ -395,10 +396,16 @@ void zble_le_meta_event(struct zble_host *host, uint8_t subevent, const uint8_t 
 	case BT_HCI_EVT_LE_CONN_PARAM_REQ:
 		evt_conn_param_req(host, p, len);
 		break;
-	case BT_HCI_EVT_LE_REMOTE_FEAT_COMPLETE:
 	case BT_HCI_EVT_LE_DATA_LEN_CHANGE:
+		zble_conn_evt_data_len_change(host, p, len);
+		break;
 	case BT_HCI_EVT_LE_PHY_UPDATE_COMPLETE:
+		zble_conn_evt_phy_update_complete(host, p, len);
+		break;
 	case BT_HCI_EVT_LE_LTK_REQUEST:
+		zble_conn_evt_ltk_request(host, p, len);
+		break;
+	case BT_HCI_EVT_LE_REMOTE_FEAT_COMPLETE:
 	case BT_HCI_EVT_LE_DIRECT_ADV_REPORT:
 		break;
 	case BT_HCI_EVT_LE_EXT_ADVERTISING_REPORT:
@@ -649,7 +656,8 @@ int bt_conn_get_info(const struct bt_conn *conn, struct bt_conn_info *info)
 		.id = conn->id,
 		.state = conn->state,
 		.le = { .src = &conn->local, .dst = &conn->dst, .local = &conn->local, .remote = &conn->dst,
-			.interval = conn->interval, .latency = conn->latency, .timeout = conn->timeout },
+			.interval = conn->interval, .latency = conn->latency, .timeout = conn->timeout,
+			.phy = &conn->phy, .data_len = &conn->data_len },
 	};
 	return 0;
 }

@@ -64,6 +64,12 @@ void zble_att_recv(struct bt_conn *conn, struct net_buf *pdu);
 void zble_att_connected(struct bt_conn *conn);
 void zble_att_disconnected(struct bt_conn *conn);
 
+/* Data length, PHY and encryption events of a link (conn_link.c). */
+void zble_conn_link_init(struct bt_conn *conn);
+void zble_conn_evt_data_len_change(struct zble_host *host, const uint8_t *p, size_t len);
+void zble_conn_evt_phy_update_complete(struct zble_host *host, const uint8_t *p, size_t len);
+void zble_conn_evt_ltk_request(struct zble_host *host, const uint8_t *p, size_t len);
+
 /* A new reference to the connected link with that handle, or NULL. */
 struct bt_conn *zble_conn_lookup_handle(struct zble_host *host, uint16_t handle);
 

@@ -66,6 +66,57 @@ enum bt_conn_state {
 	BT_CONN_STATE_DISCONNECTING,
 };
 
+/* PHYs (BT_GAP_LE_PHY_*) of a link. */
+struct bt_conn_le_phy_info {
+	uint8_t tx_phy;
+	uint8_t rx_phy;
+};
+
+enum {
+	BT_CONN_LE_PHY_OPT_NONE = 0,
+	BT_CONN_LE_PHY_OPT_CODED_S2 = BIT(0),
+	BT_CONN_LE_PHY_OPT_CODED_S8 = BIT(1),
+};
+
+struct bt_conn_le_phy_param {
+	uint16_t options;   /* BT_CONN_LE_PHY_OPT_* */
+	uint8_t pref_tx_phy; /* bit field of BT_GAP_LE_PHY_* */
+	uint8_t pref_rx_phy;
+};
+
+#define BT_CONN_LE_PHY_PARAM_INIT(_pref_tx_phy, _pref_rx_phy) \
+	{ .options = BT_CONN_LE_PHY_OPT_NONE, .pref_tx_phy = (_pref_tx_phy), .pref_rx_phy = (_pref_rx_phy) }
+#define BT_CONN_LE_PHY_PARAM(_pref_tx_phy, _pref_rx_phy) \
+	((struct bt_conn_le_phy_param[]){ BT_CONN_LE_PHY_PARAM_INIT(_pref_tx_phy, _pref_rx_phy) })
+#define BT_CONN_LE_PHY_PARAM_1M BT_CONN_LE_PHY_PARAM(BT_GAP_LE_PHY_1M, BT_GAP_LE_PHY_1M)
+#define BT_CONN_LE_PHY_PARAM_2M BT_CONN_LE_PHY_PARAM(BT_GAP_LE_PHY_2M, BT_GAP_LE_PHY_2M)
+#define BT_CONN_LE_PHY_PARAM_CODED BT_CONN_LE_PHY_PARAM(BT_GAP_LE_PHY_CODED, BT_GAP_LE_PHY_CODED)
+
+/* Data length of a link (octets and µs of the largest LL payload). */
+struct bt_conn_le_data_len_info {
+	uint16_t tx_max_len;
+	uint16_t tx_max_time;
+	uint16_t rx_max_len;
+	uint16_t rx_max_time;
+};
+
+struct bt_conn_le_data_len_param {
+	uint16_t tx_max_len;
+	uint16_t tx_max_time;
+};
+
+#define BT_GAP_DATA_LEN_DEFAULT 0x001b
+#define BT_GAP_DATA_LEN_MAX 0x00fb
+#define BT_GAP_DATA_TIME_DEFAULT 0x0148
+#define BT_GAP_DATA_TIME_MAX 0x4290
+#define BT_CONN_LE_DATA_LEN_PARAM_INIT(_tx_max_len, _tx_max_time) \
+	{ .tx_max_len = (_tx_max_len), .tx_max_time = (_tx_max_time) }
+#define BT_LE_DATA_LEN_PARAM(_tx_max_len, _tx_max_time) \
+	((struct bt_conn_le_data_len_param[]){ BT_CONN_LE_DATA_LEN_PARAM_INIT(_tx_max_len, _tx_max_time) })
+#define BT_LE_DATA_LEN_PARAM_DEFAULT BT_LE_DATA_LEN_PARAM(BT_GAP_DATA_LEN_DEFAULT, BT_GAP_DATA_TIME_DEFAULT)
+/* 251 octets on the 1M PHY: 2120 µs. */
+#define BT_LE_DATA_LEN_PARAM_MAX BT_LE_DATA_LEN_PARAM(BT_GAP_DATA_LEN_MAX, 0x0848)
+
 struct bt_conn_le_info {
 	const bt_addr_le_t *src;
 	const bt_addr_le_t *dst;
@@ -74,6 +125,8 @@ struct bt_conn_le_info {
 	uint16_t interval;
 	uint16_t latency;
 	uint16_t timeout;
+	const struct bt_conn_le_phy_info *phy;
+	const struct bt_conn_le_data_len_info *data_len;
 };
 
 struct bt_conn_info {
@@ -100,6 +153,8 @@ struct bt_conn_cb {
 	void (*disconnected)(struct bt_conn *conn, uint8_t reason);
 	bool (*le_param_req)(struct bt_conn *conn, struct bt_le_conn_param *param);
 	void (*le_param_updated)(struct bt_conn *conn, uint16_t interval, uint16_t latency, uint16_t timeout);
+	void (*le_phy_updated)(struct bt_conn *conn, struct bt_conn_le_phy_info *param);
+	void (*le_data_len_updated)(struct bt_conn *conn, struct bt_conn_le_data_len_info *info);
 	sys_snode_t _node;
 };
 
@@ -121,6 +176,11 @@ void bt_conn_foreach(enum bt_conn_type type, void (*func)(struct bt_conn *conn, 
 /* A new reference to the connection with that peer, or NULL. */
 struct bt_conn *bt_conn_lookup_addr_le(uint8_t id, const bt_addr_le_t *peer);
 bt_security_t bt_conn_get_security(const struct bt_conn *conn);
+/* Asks the controller for another data length / PHY; the outcome arrives
+ * in le_data_len_updated / le_phy_updated. -ENOTSUP when the controller
+ * cannot. */
+int bt_conn_le_data_len_update(struct bt_conn *conn, const struct bt_conn_le_data_len_param *param);
+int bt_conn_le_phy_update(struct bt_conn *conn, const struct bt_conn_le_phy_param *param);
 /* Encryption key size of the link in bytes, 0 when it is not encrypted. */
 uint8_t bt_conn_enc_key_size(const struct bt_conn *conn);
 

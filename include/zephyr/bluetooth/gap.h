@@ -54,7 +54,7 @@
 #define BT_GAP_LE_PHY_NONE 0
 #define BT_GAP_LE_PHY_1M 1
 #define BT_GAP_LE_PHY_2M 2
-#define BT_GAP_LE_PHY_CODED 3
+#define BT_GAP_LE_PHY_CODED 4 /* bit values, as the HCI PHY bit fields */
 
 #define BT_GAP_RSSI_INVALID 127
 #define BT_GAP_TX_POWER_INVALID 127

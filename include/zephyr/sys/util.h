@@ -13,6 +13,9 @@
 #define BIT64(n) (1ULL << (n))
 #define MIN(a, b) (((a) < (b)) ? (a) : (b))
 #define MAX(a, b) (((a) > (b)) ? (a) : (b))
+#ifndef CLAMP
+#define CLAMP(val, low, high) (((val) <= (low)) ? (low) : MIN(val, high))
+#endif
 #define ROUND_UP(x, align) ((((x) + ((align) - 1)) / (align)) * (align))
 #define DIV_ROUND_UP(n, d) (((n) + (d) - 1) / (d))
 #define IS_ENABLED(cfg) (cfg)
