@@ -5,14 +5,30 @@
 
 #include <stdint.h>
 
+#include <zephyr/kernel.h>
 #include <zephyr/sys/slist.h>
 
 struct zble_l2cap_conn {
-	sys_slist_t chans; /* struct bt_l2cap_le_chan of this link */
+	sys_slist_t chans;               /* struct bt_l2cap_le_chan of this link */
+	struct k_work_delayable tx_work; /* sends K-frames and owed credits; retries when buffers ran out */
+	struct k_work_delayable rtx_work; /* the earliest RTX deadline of our requests */
+	uint16_t next_tag;
+	uint8_t param_ident; /* our pending connection parameter update request */
+};
+
+struct zble_l2cap_stats {
+	uint32_t chan_protocol_errors; /* channels we disconnected: the peer broke the rules, or no SDU buffer */
+	uint32_t rtx_timeouts;         /* requests the peer never answered */
+	uint32_t refused;              /* connection requests we refused */
+	uint32_t tx_retries;           /* sending waited for a TX buffer */
+	uint32_t rx_dropped;           /* K-frames for a channel not (yet) open */
+	uint32_t sig_malformed;        /* signalling commands of a wrong length */
 };
 
 struct zble_l2cap_host {
 	sys_slist_t servers; /* struct bt_l2cap_server */
+	uint32_t rtx_ms;     /* RTX timeout of our requests */
+	struct zble_l2cap_stats stats;
 };
 
 #endif

@@ -6,7 +6,7 @@
  *
  *   zble_sim_server [--devices N] [--unix DIR] [--tcp PORT] [--pty]
  *                   [--seed S] [--btsnoop PREFIX] [--background-advertisers N]
- *                   [--verbose]
+ *                   [--verbose] [--fault SPEC]...
  *
  * Two ways to get a controller:
  *  - fixed devices dev0..devN-1 (--devices, default 2): DIR/devK (unix),
@@ -41,7 +41,12 @@
  * Sockets appear only once they accept connections (bound under a
  * temporary name, then renamed): a script may poll for them. The line
  * "zble-sim: ready" on stdout says everything is up. SIGINT/SIGTERM: clean
- * shutdown (sockets removed, captures closed, statistics printed), exit 0. */
+ * shutdown (sockets removed, captures closed, statistics printed), exit 0.
+ *
+ * --fault SPEC injects a fault into a device at a simulated time (packet
+ * loss or CRC errors with a peer, dropped or delayed events, withheld
+ * completions, Hardware Error, a command never answered, the device
+ * vanishing): see fault_cli.h and --help. */
 #define _XOPEN_SOURCE 700 /* posix_openpt, grantpt, unlockpt, ptsname */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -63,6 +68,8 @@
 
 #include "zble/h4.h"
 #include "zble/sim.h"
+
+#include "fault_cli.h"
 
 #define MAX_CLIENTS ZBLE_SIM_MAX_DEVICES
 #define MAX_LISTENERS (2 * ZBLE_SIM_MAX_DEVICES + 1)
@@ -110,6 +117,7 @@ struct server {
 	int sig_rd;
 	const char *dir, *snoop_prefix;
 	bool verbose;
+	struct fault_cli faults; /* --fault */
 	uint32_t framing_errors, skipped_bytes, refused, out_dropped, clients_total;
 	struct zble_sim_population pop;
 	struct zble_sim_beacon beacons[MAX_BEACONS];
@@ -533,11 +541,13 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: zble_sim_server [--devices N] [--unix DIR] [--tcp PORT] [--pty] [--seed S]\n"
 		   "                       [--btsnoop PREFIX] [--background-advertisers N] [--verbose]\n"
+		   "                       [--fault SPEC]...\n"
 		   "  --devices N   fixed devices dev0..devN-1 (default 2, at most %d)\n"
 		   "  --unix DIR    DIR/devK per fixed device, DIR/server: a new controller per connection\n"
 		   "  --tcp PORT    fixed device K on 127.0.0.1:PORT+K\n"
 		   "  --pty         fixed devices on ptys (paths printed; DIR/devK.pty with --unix)\n",
 		ZBLE_SIM_MAX_DEVICES);
+	fault_cli_usage(f);
 }
 
 static bool parse_uint(const char *s, unsigned long long max, unsigned long long *out)
@@ -577,6 +587,8 @@ int main(int argc, char **argv)
 			ok = parse_uint(argv[++i], MAX_BEACONS, &beacons);
 		} else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
 			S.verbose = true;
+		} else if (!strcmp(a, "--fault") && more) {
+			ok = fault_cli_parse(&S.faults, argv[++i], stderr) == 0;
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
 			usage(stdout);
 			return 0;
@@ -624,6 +636,9 @@ int main(int argc, char **argv)
 		S.fixed[k] = true;
 	}
 	S.nfixed = (unsigned)ndev;
+	if (fault_cli_check(&S.faults, &S.sim, stderr)) {
+		return 2;
+	}
 	if (beacons) {
 		int err = zble_sim_add_population(&S.sim, &S.pop, S.beacons, (unsigned)beacons, NULL);
 		if (err) {
@@ -673,7 +688,10 @@ int main(int argc, char **argv)
 		printf("zble-sim: ready (seed %llu, %llu fixed devices, %llu background advertisers, real time)\n", seed,
 		       ndev, beacons);
 		do {
-			rc = zble_sim_run_for(&S.sim, 1000000);
+			/* Up to a second at a time, stopping for faults due. */
+			uint64_t next = fault_cli_apply(&S.faults, &S.sim, stdout);
+			uint64_t until = zble_sim_now_us(&S.sim) + 1000000;
+			rc = zble_sim_run_until(&S.sim, next < until ? next : until);
 		} while (rc == 0);
 		if (rc == -EINTR) {
 			rc = 0;

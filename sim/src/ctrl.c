@@ -7,7 +7,8 @@
 
 static bool is_report(const uint8_t *pkt, size_t len)
 {
-	return len >= 4 && pkt[0] == ZBLE_H4_EVT && pkt[1] == EVT_LE_META && pkt[3] == LE_ADV_REPORT;
+	return len >= 4 && pkt[0] == ZBLE_H4_EVT && pkt[1] == EVT_LE_META &&
+	       (pkt[3] == LE_ADV_REPORT || pkt[3] == LE_EXT_ADV_REPORT);
 }
 
 static void snoop(struct zble_sim_ctrl *c, bool to_host, const uint8_t *pkt, size_t len)
@@ -73,7 +74,7 @@ void ctrl_event(struct zble_sim_ctrl *c, uint8_t code, const uint8_t *params, ui
 	pkt[2] = len;
 	memcpy(pkt + 3, params, len);
 	c->stats.events++;
-	ctrl_to_host(c, pkt, 3u + len, code == EVT_LE_META && len > 0 && params[0] == LE_ADV_REPORT);
+	ctrl_to_host(c, pkt, 3u + len, is_report(pkt, 3u + len));
 }
 
 bool ctrl_le_event_enabled(const struct zble_sim_ctrl *c, unsigned bit)
@@ -108,14 +109,34 @@ static void cmd_status(struct zble_sim_ctrl *c, uint16_t opcode, uint8_t status)
 	ctrl_event(c, EVT_CMD_STATUS, p, 4);
 }
 
+/* The same for the other command modules (ctrl_*.c). */
+void ctrl_cmd_complete(struct zble_sim_ctrl *c, uint16_t opcode, const uint8_t *rp, uint8_t rp_len)
+{
+	cmd_complete(c, opcode, rp, rp_len);
+}
+
+void ctrl_cmd_complete_status(struct zble_sim_ctrl *c, uint16_t opcode, uint8_t status)
+{
+	cmd_complete_status(c, opcode, status);
+}
+
+void ctrl_cmd_status(struct zble_sim_ctrl *c, uint16_t opcode, uint8_t status)
+{
+	cmd_status(c, opcode, status);
+}
+
 /* ---- what this controller is ---- */
 
 void ctrl_le_features(uint8_t out[8])
 {
 	memset(out, 0, 8);
 	/* bit 1 Connection Parameters Request, bit 3 Peripheral-initiated
-	 * Features Exchange, bit 5 LE Data Packet Length Extension */
-	out[0] = (1u << 1) | (1u << 3) | (1u << 5);
+	 * Features Exchange, bit 5 LE Data Packet Length Extension, bit 7
+	 * Extended Scanner Filter Policies */
+	out[0] = (1u << 1) | (1u << 3) | (1u << 5) | (1u << 7);
+	/* bit 8 LE 2M PHY, bit 11 LE Coded PHY, bit 12 LE Extended
+	 * Advertising, bit 14 Channel Selection Algorithm #2 */
+	out[1] = (1u << 0) | (1u << 3) | (1u << 4) | (1u << 6);
 	ctrl_sec_le_features(out);
 }
 
@@ -126,6 +147,9 @@ static void supported_commands(uint8_t out[64])
 		uint8_t octet, bit;
 	} cmds[] = {
 		{ 0, 5 },  /* Disconnect */
+		{ 2, 7 },  /* Read Remote Version Information */
+		{ 10, 2 }, /* Read Transmit Power Level */
+		{ 15, 5 }, /* Read RSSI */
 		{ 5, 6 },  /* Set Event Mask */
 		{ 5, 7 },  /* Reset */
 		{ 14, 3 }, /* Read Local Version Information */
@@ -145,7 +169,12 @@ static void supported_commands(uint8_t out[64])
 		{ 26, 3 }, /* LE Set Scan Enable */
 		{ 26, 4 }, /* LE Create Connection */
 		{ 26, 5 }, /* LE Create Connection Cancel */
+		{ 26, 6 }, /* LE Read Filter Accept List Size */
+		{ 26, 7 }, /* LE Clear Filter Accept List */
+		{ 27, 0 }, /* LE Add Device To Filter Accept List */
+		{ 27, 1 }, /* LE Remove Device From Filter Accept List */
 		{ 27, 2 }, /* LE Connection Update */
+		{ 27, 4 }, /* LE Read Channel Map */
 		{ 27, 5 }, /* LE Read Remote Features */
 		{ 27, 7 }, /* LE Rand */
 		{ 33, 4 }, /* LE Remote Connection Parameter Request Reply */
@@ -154,6 +183,23 @@ static void supported_commands(uint8_t out[64])
 		{ 33, 7 }, /* LE Read Suggested Default Data Length */
 		{ 34, 0 }, /* LE Write Suggested Default Data Length */
 		{ 35, 3 }, /* LE Read Maximum Data Length */
+		{ 35, 4 }, /* LE Read PHY */
+		{ 35, 5 }, /* LE Set Default PHY */
+		{ 35, 6 }, /* LE Set PHY */
+		{ 36, 1 }, /* LE Set Advertising Set Random Address */
+		{ 36, 2 }, /* LE Set Extended Advertising Parameters [v1] */
+		{ 36, 3 }, /* LE Set Extended Advertising Data */
+		{ 36, 4 }, /* LE Set Extended Scan Response Data */
+		{ 36, 5 }, /* LE Set Extended Advertising Enable */
+		{ 36, 6 }, /* LE Read Maximum Advertising Data Length */
+		{ 36, 7 }, /* LE Read Number of Supported Advertising Sets */
+		{ 37, 0 }, /* LE Remove Advertising Set */
+		{ 37, 1 }, /* LE Clear Advertising Sets */
+		{ 37, 5 }, /* LE Set Extended Scan Parameters */
+		{ 37, 6 }, /* LE Set Extended Scan Enable */
+		{ 37, 7 }, /* LE Extended Create Connection [v1] */
+		{ 38, 7 }, /* LE Read Transmit Power */
+		{ 41, 5 }, /* LE Read Buffer Size [v2] */
 	};
 	memset(out, 0, 64);
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
@@ -164,8 +210,11 @@ static void supported_commands(uint8_t out[64])
 
 void ctrl_own_addr(const struct zble_sim_ctrl *c, uint8_t own_type, uint8_t *type, uint8_t addr[6])
 {
-	/* 0x02/0x03 (RPA from the resolving list) fall back to the identity:
-	 * the resolving list is empty. */
+	/* 0x02/0x03: an RPA when privacy has a local IRK, else public/random */
+	if (own_type >= 2 && ctrl_sec_own_rpa(c, addr)) {
+		*type = 1;
+		return;
+	}
 	if (own_type & 1) {
 		*type = 1;
 		memcpy(addr, c->random_addr, 6);
@@ -188,6 +237,21 @@ static bool conn_params_valid(uint16_t min, uint16_t max, uint16_t latency, uint
 	       (uint32_t)timeout * 4 > (1u + latency) * (uint32_t)max;
 }
 
+bool ctrl_conn_params_valid(uint16_t min, uint16_t max, uint16_t latency, uint16_t timeout)
+{
+	return conn_params_valid(min, max, latency, timeout);
+}
+
+bool ctrl_conn_room(const struct zble_sim_ctrl *c)
+{
+	for (int i = 0; i < ZBLE_SIM_MAX_CONN; i++) {
+		if (c->conn_link[i] == NO_LINK) {
+			return true;
+		}
+	}
+	return false;
+}
+
 static bool disconnect_reason_valid(uint8_t r)
 {
 	return r == 0x05 || r == 0x13 || r == 0x14 || r == 0x15 || r == 0x1a || r == 0x29 || r == 0x3b;
@@ -198,6 +262,11 @@ static void handle_status(struct zble_sim_ctrl *c, uint16_t op, uint8_t status, 
 	uint8_t rp[3] = { status };
 	put_le16(rp + 1, handle);
 	cmd_complete(c, op, rp, 3);
+}
+
+void ctrl_handle_status(struct zble_sim_ctrl *c, uint16_t opcode, uint8_t status, uint16_t handle)
+{
+	handle_status(c, opcode, status, handle);
 }
 
 static void cmd_le_set_adv_param(struct zble_sim_ctrl *c, uint16_t op, const uint8_t *p)
@@ -264,6 +333,9 @@ static void cmd_le_set_scan_enable(struct zble_sim_ctrl *c, uint16_t op, const u
 			c->scan.started = c->dev->sim->now_us;
 		}
 		c->scan.enabled = true;
+		c->scan.ext = false;
+		c->scan.on = true;
+		c->scan.phys = 1;
 		c->scan.filter_dup = p[1];
 		c->scan.dup_count = 0;
 	} else {
@@ -282,11 +354,9 @@ static void cmd_le_create_conn(struct zble_sim_ctrl *c, uint16_t op, const uint8
 	}
 	if (c->init.active) {
 		st = ST_CMD_DISALLOWED;
-	} else if (si < 4 || si > 0x4000 || sw < 4 || sw > si || p[5] > 1 || p[12] > 3 ||
+	} else if (si < 4 || si > 0x4000 || sw < 4 || sw > si || p[4] > 1 || p[5] > 3 || p[12] > 3 ||
 		   !conn_params_valid(min, max, lat, to)) {
 		st = ST_INVALID_PARAM;
-	} else if (p[4] != 0) {
-		st = 0x11; /* Unsupported Feature or Parameter Value: no accept list */
 	} else if ((p[12] & 1) && !c->random_set) {
 		st = ST_INVALID_PARAM;
 	} else if (!room) {
@@ -296,16 +366,19 @@ static void cmd_le_create_conn(struct zble_sim_ctrl *c, uint16_t op, const uint8
 	if (st) {
 		return;
 	}
+	memset(&c->init, 0, sizeof(c->init));
 	c->init.active = true;
-	c->init.scan_interval = si;
-	c->init.scan_window = sw;
+	c->init.filter = p[4];
+	c->init.phys = 1;
+	c->init.par[0].scan_interval = si;
+	c->init.par[0].scan_window = sw;
 	c->init.peer_type = p[5];
 	memcpy(c->init.peer, p + 6, 6);
 	c->init.own_type = p[12];
-	c->init.interval_min = min;
-	c->init.interval_max = max;
-	c->init.latency = lat;
-	c->init.timeout = to;
+	c->init.par[0].interval_min = min;
+	c->init.par[0].interval_max = max;
+	c->init.par[0].latency = lat;
+	c->init.par[0].timeout = to;
 	c->init.started = c->dev->sim->now_us;
 }
 
@@ -413,7 +486,7 @@ static void cmd_le_set_data_len(struct zble_sim_ctrl *c, uint16_t op, const uint
 	}
 	if (!st) {
 		l->pref_tx_octets[side] = octets;
-		l->pref_tx_time[side] = time < 2120 ? time : 2120; /* LE 1M only */
+		l->pref_tx_time[side] = time;
 		struct zble_sim_llctrl pdu = { .op = LL_LENGTH_REQ, .len = 9 };
 		(void)radio_queue_ctrl(l, side, &pdu);
 	}
@@ -456,6 +529,7 @@ static int cmd_min_len(uint16_t op)
 	case OP_LE_RAND:
 	case OP_LE_READ_DEFAULT_DATA_LEN:
 	case OP_LE_READ_MAX_DATA_LEN:
+	case OP_LE_READ_BUFFER_SIZE_V2:
 		return 0;
 	case OP_SET_EVENT_MASK:
 	case OP_SET_EVENT_MASK_PAGE_2:
@@ -494,7 +568,62 @@ static int cmd_min_len(uint16_t op)
 
 static bool uses_status(uint16_t op)
 {
-	return op == OP_DISCONNECT || op == OP_LE_CREATE_CONN || op == OP_LE_CONN_UPDATE || op == OP_LE_READ_REMOTE_FEATURES;
+	return op == OP_DISCONNECT || op == OP_LE_CREATE_CONN || op == OP_LE_CONN_UPDATE ||
+	       op == OP_LE_READ_REMOTE_FEATURES || op == OP_LE_EXT_CREATE_CONN || op == OP_LE_SET_PHY ||
+	       op == OP_READ_REMOTE_VERSION;
+}
+
+/* 1: a legacy advertising/scanning/initiating command, 2: an extended
+ * one (Vol 4 Part E 3.1.1), 0: neither. */
+static uint8_t adv_api_of(uint16_t op)
+{
+	switch (op) {
+	case OP_LE_SET_ADV_PARAM:
+	case OP_LE_SET_ADV_DATA:
+	case OP_LE_SET_SCAN_RSP_DATA:
+	case OP_LE_SET_ADV_ENABLE:
+	case OP_LE_SET_SCAN_PARAM:
+	case OP_LE_SET_SCAN_ENABLE:
+	case OP_LE_CREATE_CONN:
+		return 1;
+	case OP_LE_SET_ADV_SET_RANDOM_ADDR:
+	case OP_LE_SET_EXT_ADV_PARAM:
+	case OP_LE_SET_EXT_ADV_DATA:
+	case OP_LE_SET_EXT_SCAN_RSP_DATA:
+	case OP_LE_SET_EXT_ADV_ENABLE:
+	case OP_LE_READ_MAX_ADV_DATA_LEN:
+	case OP_LE_READ_NUM_ADV_SETS:
+	case OP_LE_REMOVE_ADV_SET:
+	case OP_LE_CLEAR_ADV_SETS:
+	case OP_LE_SET_EXT_SCAN_PARAM:
+	case OP_LE_SET_EXT_SCAN_ENABLE:
+	case OP_LE_EXT_CREATE_CONN:
+		return 2;
+	default:
+		return 0;
+	}
+}
+
+/* Since the last reset, the first legacy or extended command decides; the
+ * other kind is then Command Disallowed. True when op was refused. */
+static bool adv_api_clash(struct zble_sim_ctrl *c, uint16_t op)
+{
+	uint8_t api = adv_api_of(op);
+	if (!api) {
+		return false;
+	}
+	if (!c->adv_api) {
+		c->adv_api = api;
+	}
+	if (c->adv_api == api) {
+		return false;
+	}
+	if (uses_status(op)) {
+		cmd_status(c, op, ST_CMD_DISALLOWED);
+	} else {
+		cmd_complete_status(c, op, ST_CMD_DISALLOWED);
+	}
+	return true;
 }
 
 static void process_cmd(struct zble_sim_ctrl *c, const uint8_t *cmd, size_t len)
@@ -507,6 +636,15 @@ static void process_cmd(struct zble_sim_ctrl *c, const uint8_t *cmd, size_t len)
 
 	/* Security and privacy commands (ctrl_sec.c) check their own lengths. */
 	if (ctrl_sec_cmd(c, op, p, plen, len)) {
+		return;
+	}
+	if (adv_api_clash(c, op)) {
+		return;
+	}
+	/* So do the other command modules (parameters of variable length). */
+	if ((size_t)plen + 3 == len &&
+	    (ctrl_ext_adv_cmd(c, op, p, plen) || ctrl_ext_scan_cmd(c, op, p, plen) || ctrl_link_cmd(c, op, p, plen) ||
+	     ctrl_fal_cmd(c, op, p, plen))) {
 		return;
 	}
 	int min = cmd_min_len(op);
@@ -584,6 +722,12 @@ static void process_cmd(struct zble_sim_ctrl *c, const uint8_t *cmd, size_t len)
 		ctrl_le_features(rp + 1);
 		cmd_complete(c, op, rp, 9);
 		break;
+	case OP_LE_READ_BUFFER_SIZE_V2:
+		memset(rp, 0, 7); /* no isochronous buffers */
+		put_le16(rp + 1, c->acl_len);
+		rp[3] = c->acl_num;
+		cmd_complete(c, op, rp, 7);
+		break;
 	case OP_LE_SET_RANDOM_ADDRESS:
 		if (busy_with_addr(c)) {
 			cmd_complete_status(c, op, ST_CMD_DISALLOWED);
@@ -623,6 +767,7 @@ static void process_cmd(struct zble_sim_ctrl *c, const uint8_t *cmd, size_t len)
 			   p[6] > 3) {
 			st = ST_INVALID_PARAM;
 		} else {
+			c->scan.phys = 1;
 			c->scan.type = p[0];
 			c->scan.interval = interval;
 			c->scan.window = window;
@@ -687,11 +832,12 @@ static void process_cmd(struct zble_sim_ctrl *c, const uint8_t *cmd, size_t len)
 		break;
 	}
 	case OP_LE_READ_MAX_DATA_LEN:
+		/* 251 octets, and the time they take on LE Coded (S=8) */
 		rp[0] = ST_SUCCESS;
 		put_le16(rp + 1, 251);
-		put_le16(rp + 3, 2120);
+		put_le16(rp + 3, 17040);
 		put_le16(rp + 5, 251);
-		put_le16(rp + 7, 2120);
+		put_le16(rp + 7, 17040);
 		cmd_complete(c, op, rp, 9);
 		break;
 	default:
@@ -828,7 +974,12 @@ void ctrl_reset(struct zble_sim_ctrl *c)
 	c->adv.enabled = false;
 	sim_timer_cancel(&c->adv.timer);
 	c->scan.enabled = false;
+	sim_timer_cancel(&c->scan.timer);
 	c->init.active = false;
+	ctrl_ext_adv_reset(c);
+	c->adv_api = 0;
+	c->fal_count = 0;
+	c->def_tx_phys = c->def_rx_phys = 0x07; /* no preference: all */
 	c->event_mask = 0x00001fffffffffffull; /* defaults after reset */
 	c->event_mask2 = 0;
 	c->le_event_mask = 0x1f;
@@ -844,6 +995,9 @@ void ctrl_reset(struct zble_sim_ctrl *c)
 	c->adv.data_len = c->adv.rsp_len = 0;
 	c->scan.type = 0;
 	c->scan.interval = c->scan.window = 0x10;
+	c->scan.coded_type = 0;
+	c->scan.coded_interval = c->scan.coded_window = 0x10;
+	c->scan.phys = 1;
 	c->scan.own_type = 0;
 	c->scan.filter = 0;
 	memset(c->acl, 0, sizeof(c->acl));

@@ -271,14 +271,6 @@ void zble_sim_fault_clear(struct zble_sim_device *dev)
 
 /* ---- populations ---- */
 
-static bool window_open(uint64_t now, uint64_t started, uint16_t interval, uint16_t window)
-{
-	if (window >= interval) {
-		return true;
-	}
-	return (now - started) % ((uint64_t)interval * 625u) < (uint64_t)window * 625u;
-}
-
 static int8_t beacon_rssi(const struct zble_sim_beacon *b, const struct zble_sim_device *o)
 {
 	double dx = b->x - o->x, dy = b->y - o->y;
@@ -294,22 +286,20 @@ static void beacon_event(struct zble_sim_population *pop, struct zble_sim_beacon
 {
 	struct zble_sim *sim = pop->sim;
 	bool scannable = b->adv_type == ADV_IND || b->adv_type == ADV_SCAN_IND;
-	uint8_t rpt = b->adv_type == ADV_IND ? RPT_ADV_IND : b->adv_type == ADV_SCAN_IND ? RPT_ADV_SCAN_IND
-											    : RPT_ADV_NONCONN_IND;
 	b->events++;
 	pop->adv_events++;
 	for (unsigned i = 0; i < sim->ndev; i++) {
 		struct zble_sim_device *o = &sim->devices[i];
 		struct zble_sim_ctrl *s = &o->ctrl;
-		if (!o->used || !o->present || !o->radio_on || !s->scan.enabled ||
-		    !window_open(sim->now_us, s->scan.started, s->scan.interval, s->scan.window)) {
+		if (!o->used || !o->present || !o->radio_on || !radio_scanning(s, sim->now_us, ZBLE_SIM_PHY_1M) ||
+		    !radio_scan_accepts(s, 1, b->addr)) {
 			continue;
 		}
 		int8_t rssi = beacon_rssi(b, o);
-		radio_report(s, rpt, 1, b->addr, b->data, b->data_len, rssi);
+		radio_report(s, b->adv_type, false, 1, b->addr, b->data, b->data_len, rssi);
 		pop->reports++;
-		if (s->scan.type == 1 && scannable) {
-			radio_report(s, RPT_SCAN_RSP, 1, b->addr, b->rsp, b->rsp_len, rssi);
+		if (radio_scan_active(s, ZBLE_SIM_PHY_1M) && scannable) {
+			radio_report(s, b->adv_type, true, 1, b->addr, b->rsp, b->rsp_len, rssi);
 			pop->reports++;
 		}
 	}

@@ -50,38 +50,38 @@ static void ctrl_pop(struct zble_sim_link *l, int side)
 	l->ctrl_count[side]--;
 }
 
-static bool window_open(uint64_t now, uint64_t started, uint16_t interval, uint16_t window)
-{
-	if (window >= interval) {
-		return true;
-	}
-	return (now - started) % ((uint64_t)interval * 625u) < (uint64_t)window * 625u;
-}
-
 /* ---- events to hosts ---- */
 
+/* The newest form the host unmasked: Enhanced v2 (with the advertising
+ * handle), Enhanced v1, or the legacy event. */
 static void send_conn_complete(struct zble_sim_ctrl *c, uint8_t status, uint16_t handle, uint8_t role,
 			       uint8_t peer_type, const uint8_t peer[6], uint16_t interval, uint16_t latency,
-			       uint16_t timeout)
+			       uint16_t timeout, uint8_t adv_handle)
 {
-	uint8_t p[31];
-	bool enhanced = ctrl_le_event_enabled(c, 9);
+	uint8_t p[34];
+	bool v2 = ctrl_le_event_enabled(c, 40);
+	bool enhanced = v2 || ctrl_le_event_enabled(c, 9);
 	if (!enhanced && !ctrl_le_event_enabled(c, 0)) {
 		return; /* the host asked for neither form */
 	}
 	memset(p, 0, sizeof(p));
-	p[0] = enhanced ? LE_ENH_CONN_COMPLETE : LE_CONN_COMPLETE;
+	p[0] = v2 ? LE_ENH_CONN_COMPLETE_V2 : enhanced ? LE_ENH_CONN_COMPLETE : LE_CONN_COMPLETE;
 	p[1] = status;
 	put_le16(p + 2, handle);
 	p[4] = role;
 	p[5] = peer_type;
 	memcpy(p + 6, peer, 6);
+	ctrl_sec_conn_addrs(c, p, enhanced, adv_handle); /* privacy: identity, RPAs */
 	uint8_t *t = p + (enhanced ? 24 : 12); /* enhanced: + local RPA + peer RPA (zero) */
 	put_le16(t, interval);
 	put_le16(t + 2, latency);
 	put_le16(t + 4, timeout);
 	t[6] = 0x00; /* central clock accuracy: 500 ppm */
-	ctrl_event(c, EVT_LE_META, p, enhanced ? 31 : 19);
+	if (v2) {
+		t[7] = adv_handle;
+		put_le16(t + 8, 0xffff); /* no periodic sync */
+	}
+	ctrl_event(c, EVT_LE_META, p, v2 ? 34 : enhanced ? 31 : 19);
 }
 
 static void send_disconn_complete(struct zble_sim_ctrl *c, uint16_t handle, uint8_t reason)
@@ -122,20 +122,6 @@ static bool adv_directed(uint8_t type)
 	return type == ADV_DIRECT_IND_HIGH || type == ADV_DIRECT_IND_LOW;
 }
 
-static uint8_t report_type(uint8_t adv_type)
-{
-	switch (adv_type) {
-	case ADV_IND:
-		return RPT_ADV_IND;
-	case ADV_SCAN_IND:
-		return RPT_ADV_SCAN_IND;
-	case ADV_NONCONN_IND:
-		return RPT_ADV_NONCONN_IND;
-	default:
-		return RPT_ADV_DIRECT_IND;
-	}
-}
-
 static uint64_t adv_interval_us(struct zble_sim_ctrl *c)
 {
 	if (c->adv.type == ADV_DIRECT_IND_HIGH) {
@@ -158,47 +144,6 @@ void radio_adv_enable(struct zble_sim_ctrl *c, bool enable)
 	sim_timer_arm(sim, &c->adv.timer, sim->now_us + delay);
 }
 
-static bool dup_seen(struct zble_sim_ctrl *s, uint8_t type, const uint8_t addr[6], uint8_t kind)
-{
-	if (!s->scan.filter_dup) {
-		return false;
-	}
-	for (unsigned i = 0; i < s->scan.dup_count; i++) {
-		const uint8_t *e = s->scan.dup[i];
-		if (e[0] == type && e[7] == kind && !memcmp(e + 1, addr, 6)) {
-			return true;
-		}
-	}
-	if (s->scan.dup_count < ZBLE_SIM_DUP_FILTER) {
-		uint8_t *e = s->scan.dup[s->scan.dup_count++];
-		e[0] = type;
-		memcpy(e + 1, addr, 6);
-		e[7] = kind;
-	}
-	return false;
-}
-
-static void send_report(struct zble_sim_ctrl *s, uint8_t evt_type, uint8_t addr_type, const uint8_t addr[6],
-			const uint8_t *data, uint8_t dlen, int8_t rssi)
-{
-	if (!ctrl_le_event_enabled(s, 1) || dup_seen(s, addr_type, addr, evt_type == RPT_SCAN_RSP)) {
-		return;
-	}
-	uint8_t p[12 + 31];
-	p[0] = LE_ADV_REPORT;
-	p[1] = 1;
-	p[2] = evt_type;
-	p[3] = addr_type;
-	memcpy(p + 4, addr, 6);
-	p[10] = dlen;
-	if (dlen) {
-		memcpy(p + 11, data, dlen);
-	}
-	p[11 + dlen] = (uint8_t)rssi;
-	s->stats.adv_reports++;
-	ctrl_event(s, EVT_LE_META, p, (uint8_t)(12 + dlen));
-}
-
 static int free_handle(const struct zble_sim_ctrl *c)
 {
 	for (int i = 0; i < ZBLE_SIM_MAX_CONN; i++) {
@@ -209,8 +154,25 @@ static int free_handle(const struct zble_sim_ctrl *c)
 	return -1;
 }
 
-/* CONNECT_IND from initiator s to advertiser c, sent now. */
-static bool connect(struct zble_sim_ctrl *c, struct zble_sim_ctrl *s)
+/* The initiator's parameters for a connection on this PHY: its own for
+ * that PHY when given, else those of LE 1M, else of LE Coded. */
+static int init_par(const struct zble_sim_ctrl *s, uint8_t phy)
+{
+	int i = phy == ZBLE_SIM_PHY_2M ? 1 : phy == ZBLE_SIM_PHY_CODED ? 2 : 0;
+	if (s->init.phys & (1u << i)) {
+		return i;
+	}
+	return (s->init.phys & 1) ? 0 : 2;
+}
+
+static void send_chan_sel(struct zble_sim_ctrl *c, uint16_t handle)
+{
+	/* Both ends support Channel Selection Algorithm #2 (ChSel set). */
+	uint8_t p[4] = { LE_CHAN_SEL_ALGO, (uint8_t)handle, (uint8_t)(handle >> 8), 0x01 };
+	ctrl_le_event(c, 19, p, 4);
+}
+
+bool radio_connect(struct zble_sim_ctrl *c, struct zble_sim_ctrl *s, const struct radio_adv_src *src)
 {
 	struct zble_sim *sim = sim_of(c);
 	int hc = free_handle(s), hp = free_handle(c);
@@ -224,6 +186,7 @@ static bool connect(struct zble_sim_ctrl *c, struct zble_sim_ctrl *s)
 	if (hc < 0 || hp < 0 || li < 0) {
 		return false;
 	}
+	const int pi = init_par(s, src->phy);
 	struct zble_sim_link *l = &sim->links[li];
 	memset(l, 0, sizeof(*l));
 	l->used = true;
@@ -232,9 +195,9 @@ static bool connect(struct zble_sim_ctrl *c, struct zble_sim_ctrl *s)
 	l->handle[0] = (uint16_t)hc;
 	l->handle[1] = (uint16_t)hp;
 	l->alive[0] = l->alive[1] = true;
-	l->interval = s->init.interval_max;
-	l->latency = s->init.latency;
-	l->timeout = s->init.timeout;
+	l->interval = s->init.par[pi].interval_max;
+	l->latency = s->init.par[pi].latency;
+	l->timeout = s->init.par[pi].timeout;
 	l->loss = sim->loss[l->dev[0]][l->dev[1]];
 	l->crc = sim->crc[l->dev[0]][l->dev[1]];
 	sim_rng_seed(&l->rng, sim_rng_next(&s->rng));
@@ -244,17 +207,23 @@ static bool connect(struct zble_sim_ctrl *c, struct zble_sim_ctrl *s)
 		l->max_tx_octets[i] = 27;
 		l->max_tx_time[i] = 328;
 		l->tx_buf[i] = -1;
+		l->phy[i] = src->phy;
 	}
 	l->pref_tx_octets[0] = s->def_tx_octets;
-	l->pref_tx_time[0] = s->def_tx_time < 2120 ? s->def_tx_time : 2120;
+	l->pref_tx_time[0] = s->def_tx_time;
 	l->pref_tx_octets[1] = c->def_tx_octets;
-	l->pref_tx_time[1] = c->def_tx_time < 2120 ? c->def_tx_time : 2120;
+	l->pref_tx_time[1] = c->def_tx_time;
+	l->phy_tx_pref[0] = s->def_tx_phys;
+	l->phy_rx_pref[0] = s->def_rx_phys;
+	l->phy_tx_pref[1] = c->def_tx_phys;
+	l->phy_rx_pref[1] = c->def_rx_phys;
 
 	/* Timing: the advertising PDU, T_IFS, CONNECT_IND (34-byte payload),
-	 * transmitWindowDelay 1.25 ms, then a point in the 1.25 ms window. */
-	uint64_t connect_end = sim->now_us + zble_sim_air_time_us((uint16_t)(6 + c->adv.data_len)) + T_IFS_US +
-			       zble_sim_air_time_us(34);
-	l->anchor = connect_end + 1250 + sim_rng_below(&l->rng, 1250);
+	 * transmitWindowDelay 1.25 ms (2.5 ms on 2M, 3.75 ms on Coded), then
+	 * a point in the 1.25 ms window. */
+	uint64_t connect_end = sim->now_us + src->pdu_us + T_IFS_US + zble_sim_air_time_phy_us(src->phy, 34);
+	uint32_t win_delay = src->phy == ZBLE_SIM_PHY_CODED ? 3750 : src->phy == ZBLE_SIM_PHY_2M ? 2500 : 1250;
+	l->anchor = connect_end + win_delay + sim_rng_below(&l->rng, 1250);
 	l->last_rx[0] = l->last_rx[1] = l->anchor;
 	sim_timer_arm(sim, &l->timer, l->anchor);
 	sim->stats.connections++;
@@ -267,21 +236,89 @@ static bool connect(struct zble_sim_ctrl *c, struct zble_sim_ctrl *s)
 		radio_queue_ctrl(l, dle_side, &pdu);
 	}
 
-	uint8_t ctype, caddr[6], itype, iaddr[6];
-	ctrl_own_addr(c, c->adv.own_type, &ctype, caddr);
+	uint8_t itype, iaddr[6];
 	ctrl_own_addr(s, s->init.own_type, &itype, iaddr);
-	c->adv.enabled = false;
-	sim_timer_cancel(&c->adv.timer);
+	struct zble_sim_adv_set *set = src->set == NO_ADV_SET ? NULL : ctrl_set_find(c, src->set);
+	if (set) {
+		set->enabled = false;
+		sim_timer_cancel(&set->timer);
+	} else {
+		c->adv.enabled = false;
+		sim_timer_cancel(&c->adv.timer);
+	}
 	s->init.active = false;
-	send_conn_complete(s, ST_SUCCESS, l->handle[0], 0x00, ctype, caddr, l->interval, l->latency, l->timeout);
-	send_conn_complete(c, ST_SUCCESS, l->handle[1], 0x01, itype, iaddr, l->interval, l->latency, l->timeout);
+	send_conn_complete(s, ST_SUCCESS, l->handle[0], 0x00, src->type, src->addr, l->interval, l->latency,
+			   l->timeout, NO_ADV_SET);
+	send_chan_sel(s, l->handle[0]);
+	send_conn_complete(c, ST_SUCCESS, l->handle[1], 0x01, itype, iaddr, l->interval, l->latency, l->timeout,
+			   src->set);
+	send_chan_sel(c, l->handle[1]);
+	if (set) {
+		/* After the connection complete, naming the set. */
+		adv_set_terminate(c, set, ST_SUCCESS, l->handle[1]);
+	}
 	return true;
 }
 
 void radio_init_cancel(struct zble_sim_ctrl *c)
 {
 	c->init.active = false;
-	send_conn_complete(c, ST_UNKNOWN_CONN_ID, 0, 0x00, c->init.peer_type, c->init.peer, 0, 0, 0);
+	send_conn_complete(c, ST_UNKNOWN_CONN_ID, 0, 0x00, c->init.peer_type, c->init.peer, 0, 0, 0, NO_ADV_SET);
+}
+
+void radio_scan_req_received(struct zble_sim_ctrl *c, uint8_t handle, const struct zble_sim_ctrl *s)
+{
+	uint8_t p[9] = { LE_SCAN_REQ_RECEIVED, handle };
+	ctrl_own_addr(s, s->scan.own_type, &p[2], p + 3);
+	ctrl_le_event(c, 18, p, 9);
+}
+
+bool radio_legacy_pdu(struct zble_sim_ctrl *c, struct zble_sim_ctrl *s, const struct radio_legacy_adv *a)
+{
+	struct zble_sim *sim = sim_of(c);
+	int8_t rssi = zble_sim_rssi(c->dev, s->dev);
+	bool directed = adv_directed(a->type);
+	bool scannable = a->type == ADV_IND || a->type == ADV_SCAN_IND;
+	uint8_t stype, saddr[6];
+	if (adv_connectable(a->type) && radio_init_listening(s, sim->now_us, ZBLE_SIM_PHY_1M) &&
+	    radio_init_accepts(s, a->atype, a->addr) &&
+	    (!directed || radio_targets(s, s->init.own_type, a->peer_type, a->peer, false))) {
+		ctrl_own_addr(s, s->init.own_type, &stype, saddr);
+		/* Advertising filter policy 2, 3: connections from the list only. */
+		bool allowed = directed || !(a->filter & 2) || ctrl_fal_has(c, stype, saddr);
+		struct radio_adv_src src = { .type = a->atype, .set = a->set, .phy = ZBLE_SIM_PHY_1M,
+					     .pdu_us = zble_sim_air_time_us((uint16_t)(6 + a->dlen)) };
+		memcpy(src.addr, a->addr, 6);
+		if (allowed && radio_connect(c, s, &src)) {
+			return true;
+		}
+	}
+	if (!radio_scanning(s, sim->now_us, ZBLE_SIM_PHY_1M)) {
+		return false;
+	}
+	if (directed) {
+		if (radio_targets(s, s->scan.own_type, a->peer_type, a->peer, true)) {
+			radio_report(s, a->type, false, a->atype, a->addr, NULL, 0, rssi);
+		}
+		return false;
+	}
+	if (!radio_scan_accepts(s, a->atype, a->addr)) {
+		return false;
+	}
+	radio_report(s, a->type, false, a->atype, a->addr, a->data, a->dlen, rssi);
+	if (radio_scan_active(s, ZBLE_SIM_PHY_1M) && scannable) {
+		ctrl_own_addr(s, s->scan.own_type, &stype, saddr);
+		/* Advertising filter policy 1, 3: scan requests from the list only. */
+		if ((a->filter & 1) && !ctrl_fal_has(c, stype, saddr)) {
+			return false;
+		}
+		c->stats.scan_reqs++;
+		if (a->set != NO_ADV_SET && a->scan_req_notify) {
+			radio_scan_req_received(c, a->set, s);
+		}
+		radio_report(s, a->type, true, a->atype, a->addr, a->rsp, a->rlen, rssi);
+	}
+	return false;
 }
 
 void radio_adv_timer(struct zble_sim_ctrl *c)
@@ -294,46 +331,31 @@ void radio_adv_timer(struct zble_sim_ctrl *c)
 	if (c->adv.type == ADV_DIRECT_IND_HIGH && sim->now_us - c->adv.started >= 1280000) {
 		c->adv.enabled = false;
 		static const uint8_t zero[6];
-		send_conn_complete(c, ST_ADV_TIMEOUT, 0, 0x01, 0, zero, 0, 0, 0);
+		send_conn_complete(c, ST_ADV_TIMEOUT, 0, 0x01, 0, zero, 0, 0, 0, NO_ADV_SET);
 		return;
 	}
 	if (on_air(dev)) {
 		c->stats.adv_events++;
-		uint8_t atype, addr[6];
-		ctrl_own_addr(c, c->adv.own_type, &atype, addr);
-		bool directed = adv_directed(c->adv.type);
-		bool scannable = c->adv.type == ADV_IND || c->adv.type == ADV_SCAN_IND;
+		struct radio_legacy_adv a = {
+			.type = c->adv.type,
+			.peer_type = c->adv.peer_type,
+			.filter = c->adv.filter,
+			.data = c->adv.data,
+			.dlen = c->adv.data_len,
+			.rsp = c->adv.rsp,
+			.rlen = c->adv.rsp_len,
+			.set = NO_ADV_SET,
+		};
+		ctrl_own_addr(c, c->adv.own_type, &a.atype, a.addr);
+		memcpy(a.peer, c->adv.peer, 6);
+		ctrl_sec_target_addr(c, c->adv.own_type, &a.peer_type, a.peer);
 		for (unsigned i = 0; i < sim->ndev; i++) {
 			struct zble_sim_device *o = &sim->devices[i];
 			if (o == dev || !o->used || !on_air(o)) {
 				continue;
 			}
-			struct zble_sim_ctrl *s = &o->ctrl;
-			int8_t rssi = zble_sim_rssi(dev, o);
-			uint8_t stype, saddr[6];
-			if (s->init.active && adv_connectable(c->adv.type) && !(c->adv.filter & 2) &&
-			    window_open(sim->now_us, s->init.started, s->init.scan_interval, s->init.scan_window) &&
-			    s->init.peer_type == atype && !memcmp(s->init.peer, addr, 6)) {
-				ctrl_own_addr(s, s->init.own_type, &stype, saddr);
-				if ((!directed || (c->adv.peer_type == stype && !memcmp(c->adv.peer, saddr, 6))) &&
-				    connect(c, s)) {
-					return; /* advertising ends with the connection */
-				}
-			}
-			if (!s->scan.enabled || !window_open(sim->now_us, s->scan.started, s->scan.interval, s->scan.window)) {
-				continue;
-			}
-			if (directed) {
-				ctrl_own_addr(s, s->scan.own_type, &stype, saddr);
-				if (c->adv.peer_type == stype && !memcmp(c->adv.peer, saddr, 6)) {
-					send_report(s, RPT_ADV_DIRECT_IND, atype, addr, NULL, 0, rssi);
-				}
-				continue;
-			}
-			send_report(s, report_type(c->adv.type), atype, addr, c->adv.data, c->adv.data_len, rssi);
-			if (s->scan.type == 1 && scannable && !(c->adv.filter & 1)) {
-				c->stats.scan_reqs++;
-				send_report(s, RPT_SCAN_RSP, atype, addr, c->adv.rsp, c->adv.rsp_len, rssi);
+			if (radio_legacy_pdu(c, &o->ctrl, &a)) {
+				return; /* advertising ends with the connection */
 			}
 		}
 	}
@@ -425,23 +447,14 @@ static void data_length_done(struct zble_sim *sim, struct zble_sim_link *l)
 {
 	bool changed = false;
 	for (int s = 0; s < 2; s++) {
-		/* The peer can receive 251 octets / 2120 us (LE 1M). */
+		/* The peer can receive 251 octets / 17040 us (LE Coded). */
 		uint16_t octets = l->pref_tx_octets[s], time = l->pref_tx_time[s];
 		changed |= octets != l->max_tx_octets[s] || time != l->max_tx_time[s];
 		l->max_tx_octets[s] = octets;
 		l->max_tx_time[s] = time;
 	}
-	if (!changed) {
-		return;
-	}
-	for (int s = 0; s < 2; s++) {
-		uint8_t p[11] = { LE_DATA_LEN_CHANGE };
-		put_le16(p + 1, l->handle[s]);
-		put_le16(p + 3, l->max_tx_octets[s]);
-		put_le16(p + 5, l->max_tx_time[s]);
-		put_le16(p + 7, l->max_tx_octets[!s]);
-		put_le16(p + 9, l->max_tx_time[!s]);
-		ctrl_le_event(side_ctrl(sim, l, s), 6, p, 11);
+	if (changed) {
+		llcp_dlc_event(sim, l);
 	}
 }
 
@@ -450,6 +463,12 @@ static void deliver_ctrl(struct zble_sim *sim, struct zble_sim_link *l, int s, c
 {
 	int o = !s;
 	struct zble_sim_ctrl *co = side_ctrl(sim, l, o);
+	if (llcp_deliver(sim, l, s, pdu)) {
+		return; /* PHY update, version exchange */
+	}
+	if (ctrl_sec_ll_rx(sim, l, s, pdu)) {
+		return; /* encryption (ctrl_enc.c) */
+	}
 	switch (pdu->op) {
 	case LL_TERMINATE_IND:
 		radio_disconnect_side(sim, l, o, pdu->reason);
@@ -536,12 +555,14 @@ static void start_exchange(struct zble_sim *sim, struct zble_sim_link *l)
 			if (b >= 0) {
 				struct zble_sim_acl_buf *buf = &side_ctrl(sim, l, s)->acl[b];
 				uint16_t n = (uint16_t)(buf->len - buf->off);
+				uint16_t max = llcp_tx_octets(l, s);
 				l->tx_buf[s] = (int8_t)b;
-				l->tx_len[s] = n < l->max_tx_octets[s] ? n : l->max_tx_octets[s];
+				l->tx_len[s] = n < max ? n : max;
 			}
 		}
 	}
-	uint64_t dur = zble_sim_air_time_us(l->tx_len[0]) + T_IFS_US + zble_sim_air_time_us(l->tx_len[1]) + T_IFS_US;
+	uint64_t dur = zble_sim_air_time_phy_us(l->phy[0], l->tx_len[0]) + T_IFS_US +
+		       zble_sim_air_time_phy_us(l->phy[1], l->tx_len[1]) + T_IFS_US;
 	if (sim->now_us + dur > l->event_end) {
 		if (!first) {
 			close_event(sim, l);
@@ -553,7 +574,7 @@ static void start_exchange(struct zble_sim *sim, struct zble_sim_link *l)
 			l->tx_buf[s] = -1;
 			l->tx_len[s] = 0;
 		}
-		dur = 2u * (zble_sim_air_time_us(0) + T_IFS_US);
+		dur = zble_sim_air_time_phy_us(l->phy[0], 0) + zble_sim_air_time_phy_us(l->phy[1], 0) + 2u * T_IFS_US;
 	}
 	/* The peripheral answers only a packet it received. */
 	bool miss0 = !hears(sim, l, 1) || (l->loss && (uint32_t)(sim_rng_next(&l->rng) >> 32) < l->loss);
@@ -682,6 +703,10 @@ void radio_link_timer(struct zble_sim *sim, struct zble_sim_link *l)
 			send_conn_update_complete(side_ctrl(sim, l, s), ST_SUCCESS, l->handle[s], l);
 		}
 	}
+	llcp_phy_instant(sim, l);
+	if (!l->used || !l->alive[0] || !l->alive[1]) {
+		return;
+	}
 	uint64_t budget = (uint64_t)l->interval * 1250u - T_IFS_US;
 	if (sim->max_event_us && sim->max_event_us < budget) {
 		budget = sim->max_event_us;
@@ -690,10 +715,4 @@ void radio_link_timer(struct zble_sim *sim, struct zble_sim_link *l)
 	l->in_event = true;
 	l->xchg = 0;
 	start_exchange(sim, l);
-}
-
-void radio_report(struct zble_sim_ctrl *s, uint8_t evt_type, uint8_t addr_type, const uint8_t addr[6],
-		  const uint8_t *data, uint8_t dlen, int8_t rssi)
-{
-	send_report(s, evt_type, addr_type, addr, data, dlen, rssi);
 }

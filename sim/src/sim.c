@@ -67,9 +67,9 @@ static bool timer_before(const struct zble_sim_timer *a, const struct zble_sim_t
 	return !b || a->t < b->t || (a->t == b->t && a->seq < b->seq);
 }
 
-enum { SRC_NONE, SRC_CMD, SRC_ADV, SRC_LINK, SRC_FAULT, SRC_POP };
+enum { SRC_NONE, SRC_CMD, SRC_ADV, SRC_LINK, SRC_FAULT, SRC_POP, SRC_SCAN, SRC_SET };
 
-static const struct zble_sim_timer *next_timer(struct zble_sim *sim, int *src, void **obj)
+static const struct zble_sim_timer *next_timer(struct zble_sim *sim, int *src, void **obj, int *idx)
 {
 	const struct zble_sim_timer *best = NULL;
 	*src = SRC_NONE;
@@ -93,6 +93,20 @@ static const struct zble_sim_timer *next_timer(struct zble_sim *sim, int *src, v
 			*src = SRC_FAULT;
 			*obj = d;
 		}
+		if (d->ctrl.scan.timer.armed && timer_before(&d->ctrl.scan.timer, best)) {
+			best = &d->ctrl.scan.timer;
+			*src = SRC_SCAN;
+			*obj = d;
+		}
+		for (int k = 0; k < ZBLE_SIM_ADV_SETS; k++) {
+			const struct zble_sim_timer *t = &d->ctrl.sets[k].timer;
+			if (t->armed && timer_before(t, best)) {
+				best = t;
+				*src = SRC_SET;
+				*obj = d;
+				*idx = k;
+			}
+		}
 	}
 	for (struct zble_sim_population *p = sim->pops; p; p = p->next) {
 		if (p->timer.armed && timer_before(&p->timer, best)) {
@@ -112,7 +126,7 @@ static const struct zble_sim_timer *next_timer(struct zble_sim *sim, int *src, v
 	return best;
 }
 
-static void fire(struct zble_sim *sim, int src, void *obj)
+static void fire(struct zble_sim *sim, int src, void *obj, int idx)
 {
 	sim->stats.steps++;
 	switch (src) {
@@ -144,6 +158,18 @@ static void fire(struct zble_sim *sim, int src, void *obj)
 		struct zble_sim_population *p = obj;
 		p->timer.armed = false;
 		population_timer(p);
+		break;
+	}
+	case SRC_SCAN: {
+		struct zble_sim_device *d = obj;
+		d->ctrl.scan.timer.armed = false;
+		radio_scan_timer(&d->ctrl);
+		break;
+	}
+	case SRC_SET: {
+		struct zble_sim_device *d = obj;
+		d->ctrl.sets[idx].timer.armed = false;
+		adv_set_timer(&d->ctrl, &d->ctrl.sets[idx]);
 		break;
 	}
 	default:
@@ -207,9 +233,9 @@ static int sim_loop(struct zble_sim *sim, struct zble_sim_device *waiter, uint64
 			waiter->runnable = false;
 			return 0;
 		}
-		int src;
+		int src, idx = 0;
 		void *obj = NULL;
-		const struct zble_sim_timer *t = next_timer(sim, &src, &obj);
+		const struct zble_sim_timer *t = next_timer(sim, &src, &obj, &idx);
 		uint64_t tnext = t ? t->t : ZBLE_TIME_NEVER;
 		uint64_t knext = next_kernel_deadline(sim, waiter);
 		uint64_t next = tnext < knext ? tnext : knext;
@@ -244,7 +270,7 @@ static int sim_loop(struct zble_sim *sim, struct zble_sim_device *waiter, uint64
 			sim->now_us = next;
 		}
 		if (t && tnext <= knext) {
-			fire(sim, src, obj);
+			fire(sim, src, obj, idx);
 		}
 	}
 }
@@ -432,6 +458,10 @@ void zble_sim_device_remove(struct zble_sim_device *dev)
 	dev->radio_on = false;
 	sim_timer_cancel(&dev->ctrl.cmd_timer);
 	sim_timer_cancel(&dev->ctrl.adv.timer);
+	sim_timer_cancel(&dev->ctrl.scan.timer);
+	for (int k = 0; k < ZBLE_SIM_ADV_SETS; k++) {
+		sim_timer_cancel(&dev->ctrl.sets[k].timer);
+	}
 }
 
 void zble_sim_device_set_radio(struct zble_sim_device *dev, bool on)
@@ -479,6 +509,21 @@ uint32_t zble_sim_air_time_us(uint16_t payload)
 {
 	/* preamble 1 + access address 4 + header 2 + payload + CRC 3, 8 us/byte */
 	return (1u + 4u + 2u + payload + 3u) * 8u;
+}
+
+uint32_t zble_sim_air_time_phy_us(uint8_t phy, uint16_t payload)
+{
+	switch (phy) {
+	case ZBLE_SIM_PHY_2M:
+		/* preamble 2 + access address 4 + header 2 + payload + CRC 3, 4 us/byte */
+		return (2u + 4u + 2u + payload + 3u) * 4u;
+	case ZBLE_SIM_PHY_CODED:
+		/* preamble 80 + access address 256 + CI 16 + TERM1 24 us, then
+		 * header, payload and CRC at 64 us/byte (S=8), TERM2 24 us */
+		return 80u + 256u + 16u + 24u + (2u + payload + 3u) * 64u + 24u;
+	default:
+		return zble_sim_air_time_us(payload);
+	}
 }
 
 int zble_sim_run_until(struct zble_sim *sim, uint64_t t)

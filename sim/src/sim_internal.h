@@ -39,12 +39,38 @@
 #define OP_LE_READ_DEFAULT_DATA_LEN OP(0x08, 0x0023)
 #define OP_LE_WRITE_DEFAULT_DATA_LEN OP(0x08, 0x0024)
 #define OP_LE_READ_MAX_DATA_LEN OP(0x08, 0x002f)
+#define OP_READ_REMOTE_VERSION OP(0x01, 0x001d)
+#define OP_READ_TX_POWER_LEVEL OP(0x03, 0x002d)
+#define OP_READ_RSSI OP(0x05, 0x0005)
+#define OP_LE_READ_FAL_SIZE OP(0x08, 0x000f)
+#define OP_LE_CLEAR_FAL OP(0x08, 0x0010)
+#define OP_LE_ADD_FAL OP(0x08, 0x0011)
+#define OP_LE_REMOVE_FAL OP(0x08, 0x0012)
+#define OP_LE_READ_CHAN_MAP OP(0x08, 0x0015)
+#define OP_LE_READ_PHY OP(0x08, 0x0030)
+#define OP_LE_SET_DEFAULT_PHY OP(0x08, 0x0031)
+#define OP_LE_SET_PHY OP(0x08, 0x0032)
+#define OP_LE_SET_ADV_SET_RANDOM_ADDR OP(0x08, 0x0035)
+#define OP_LE_SET_EXT_ADV_PARAM OP(0x08, 0x0036)
+#define OP_LE_SET_EXT_ADV_DATA OP(0x08, 0x0037)
+#define OP_LE_SET_EXT_SCAN_RSP_DATA OP(0x08, 0x0038)
+#define OP_LE_SET_EXT_ADV_ENABLE OP(0x08, 0x0039)
+#define OP_LE_READ_MAX_ADV_DATA_LEN OP(0x08, 0x003a)
+#define OP_LE_READ_NUM_ADV_SETS OP(0x08, 0x003b)
+#define OP_LE_REMOVE_ADV_SET OP(0x08, 0x003c)
+#define OP_LE_CLEAR_ADV_SETS OP(0x08, 0x003d)
+#define OP_LE_SET_EXT_SCAN_PARAM OP(0x08, 0x0041)
+#define OP_LE_SET_EXT_SCAN_ENABLE OP(0x08, 0x0042)
+#define OP_LE_EXT_CREATE_CONN OP(0x08, 0x0043)
+#define OP_LE_READ_TX_POWER OP(0x08, 0x004b)
+#define OP_LE_READ_BUFFER_SIZE_V2 OP(0x08, 0x0060)
 
 #define EVT_DISCONN_COMPLETE 0x05
 #define EVT_CMD_COMPLETE 0x0e
 #define EVT_CMD_STATUS 0x0f
 #define EVT_NUM_COMPLETED_PACKETS 0x13
 #define EVT_DATA_BUF_OVERFLOW 0x1a
+#define EVT_REMOTE_VERSION_COMPLETE 0x0c
 #define EVT_LE_META 0x3e
 #define LE_CONN_COMPLETE 0x01
 #define LE_ADV_REPORT 0x02
@@ -53,6 +79,13 @@
 #define LE_CONN_PARAM_REQ 0x06
 #define LE_DATA_LEN_CHANGE 0x07
 #define LE_ENH_CONN_COMPLETE 0x0a
+#define LE_PHY_UPDATE_COMPLETE 0x0c
+#define LE_EXT_ADV_REPORT 0x0d
+#define LE_SCAN_TIMEOUT 0x11
+#define LE_ADV_SET_TERMINATED 0x12
+#define LE_SCAN_REQ_RECEIVED 0x13
+#define LE_CHAN_SEL_ALGO 0x14
+#define LE_ENH_CONN_COMPLETE_V2 0x29
 
 #define ST_SUCCESS 0x00
 #define ST_UNKNOWN_CMD 0x01
@@ -65,6 +98,11 @@
 #define ST_UNSUPP_REMOTE_FEATURE 0x1a
 #define ST_INSTANT_PASSED 0x28
 #define ST_ADV_TIMEOUT 0x3c
+#define ST_MEM_EXCEEDED 0x07
+#define ST_UNSUPP_FEATURE 0x11
+#define ST_LL_PROC_COLLISION 0x23
+#define ST_UNKNOWN_ADV_ID 0x42
+#define ST_LIMIT_REACHED 0x43
 
 /* Advertising PDU types as the HCI names them (LE Set Advertising Parameters). */
 #define ADV_IND 0x00
@@ -89,6 +127,29 @@
 #define LL_REJECT_EXT_IND 0x11
 #define LL_LENGTH_REQ 0x14
 #define LL_LENGTH_RSP 0x15
+#define LL_VERSION_IND 0x0c
+#define LL_PHY_REQ 0x16
+#define LL_PHY_RSP 0x17
+#define LL_PHY_UPDATE_IND 0x18
+
+/* Advertising_Event_Properties bits. */
+#define PROP_CONN 0x0001
+#define PROP_SCAN 0x0002
+#define PROP_DIRECTED 0x0004
+#define PROP_HIGH_DUTY 0x0008
+#define PROP_LEGACY 0x0010
+#define PROP_ANON 0x0020
+#define PROP_TX_POWER 0x0040
+/* Extended advertising report event type bits. */
+#define EXT_RPT_CONN 0x0001
+#define EXT_RPT_SCAN 0x0002
+#define EXT_RPT_DIRECTED 0x0004
+#define EXT_RPT_SCAN_RSP 0x0008
+#define EXT_RPT_LEGACY 0x0010
+#define EXT_RPT_MORE 0x0020 /* data status: incomplete, more to come */
+/* Data per extended report: 255 minus subevent, count and a 24-byte report. */
+#define EXT_RPT_DATA_MAX 229
+#define NO_ADV_SET 0xff
 
 #define T_IFS_US 150u
 #define NO_LINK 0xff
@@ -139,8 +200,31 @@ bool ctrl_le_event_enabled(const struct zble_sim_ctrl *c, unsigned bit);
 void ctrl_le_event(struct zble_sim_ctrl *c, unsigned mask_bit, const uint8_t *params, uint8_t len);
 /* LE local features this controller supports (8 octets). */
 void ctrl_le_features(uint8_t out[8]);
+void ctrl_cmd_complete(struct zble_sim_ctrl *c, uint16_t opcode, const uint8_t *rp, uint8_t rp_len);
+void ctrl_cmd_complete_status(struct zble_sim_ctrl *c, uint16_t opcode, uint8_t status);
+void ctrl_cmd_status(struct zble_sim_ctrl *c, uint16_t opcode, uint8_t status);
+/* Command Complete with status and connection handle. */
+void ctrl_handle_status(struct zble_sim_ctrl *c, uint16_t opcode, uint8_t status, uint16_t handle);
+bool ctrl_conn_room(const struct zble_sim_ctrl *c);
+bool ctrl_conn_params_valid(uint16_t min, uint16_t max, uint16_t latency, uint16_t timeout);
 /* The address this controller uses on air for an own-address type. */
 void ctrl_own_addr(const struct zble_sim_ctrl *c, uint8_t own_type, uint8_t *type, uint8_t addr[6]);
+
+/* ctrl_ext_adv.c: advertising set commands (true: op was theirs) */
+bool ctrl_ext_adv_cmd(struct zble_sim_ctrl *c, uint16_t op, const uint8_t *p, uint8_t plen);
+void ctrl_ext_adv_reset(struct zble_sim_ctrl *c);
+/* The address set a advertises with. */
+void ctrl_set_addr(const struct zble_sim_ctrl *c, const struct zble_sim_adv_set *a, uint8_t *type, uint8_t addr[6]);
+struct zble_sim_adv_set *ctrl_set_find(struct zble_sim_ctrl *c, uint8_t handle);
+/* ctrl_ext_scan.c: extended scanning and LE Extended Create Connection */
+bool ctrl_ext_scan_cmd(struct zble_sim_ctrl *c, uint16_t op, const uint8_t *p, uint8_t plen);
+/* ctrl_link.c: PHY, remote version, RSSI, channel map, TX power */
+bool ctrl_link_cmd(struct zble_sim_ctrl *c, uint16_t op, const uint8_t *p, uint8_t plen);
+/* ctrl_fal.c: the Filter Accept List */
+bool ctrl_fal_cmd(struct zble_sim_ctrl *c, uint16_t op, const uint8_t *p, uint8_t plen);
+bool ctrl_fal_has(const struct zble_sim_ctrl *c, uint8_t type, const uint8_t addr[6]);
+/* Something enabled uses the list: it must not change now. */
+bool ctrl_fal_in_use(const struct zble_sim_ctrl *c);
 
 /* radio.c: link layer */
 void radio_adv_enable(struct zble_sim_ctrl *c, bool enable);
@@ -153,9 +237,86 @@ void radio_init_cancel(struct zble_sim_ctrl *c);
 /* Drops every link of c without telling it (reset, removal). */
 void radio_drop_links(struct zble_sim_ctrl *c);
 void radio_disconnect_side(struct zble_sim *sim, struct zble_sim_link *l, int side, uint8_t reason);
-/* An advertising report from a beacon (no controller) to scanner s. */
-void radio_report(struct zble_sim_ctrl *s, uint8_t evt_type, uint8_t addr_type, const uint8_t addr[6],
+/* An advertising report from a beacon (no controller) to scanner s:
+ * a legacy PDU, reported in the form the scanner uses, if its filter
+ * policy lets it through. */
+void radio_report(struct zble_sim_ctrl *s, uint8_t adv_type, bool scan_rsp, uint8_t addr_type, const uint8_t addr[6],
 		  const uint8_t *data, uint8_t dlen, int8_t rssi);
+/* One legacy advertising PDU (from legacy advertising or a set using
+ * legacy PDUs) as a scanner or initiator s receives it. */
+struct radio_legacy_adv {
+	uint8_t type;          /* ADV_IND ... ADV_DIRECT_IND_LOW */
+	uint8_t atype;         /* advertiser's address on air */
+	uint8_t addr[6];
+	uint8_t peer_type;     /* directed: the target */
+	uint8_t peer[6];
+	uint8_t filter;        /* advertising filter policy */
+	const uint8_t *data, *rsp;
+	uint8_t dlen, rlen;
+	uint8_t set;           /* advertising handle, NO_ADV_SET: legacy */
+	bool scan_req_notify;
+};
+/* True when s connected (the advertising ends). */
+bool radio_legacy_pdu(struct zble_sim_ctrl *c, struct zble_sim_ctrl *s, const struct radio_legacy_adv *a);
+/* Scan Request Received to the advertiser of set handle. */
+void radio_scan_req_received(struct zble_sim_ctrl *c, uint8_t handle, const struct zble_sim_ctrl *s);
+/* Is scanner s listening on this primary PHY now? */
+bool radio_scanning(const struct zble_sim_ctrl *s, uint64_t now, uint8_t phy);
+/* Is s active-scanning (sends scan requests) on this PHY? */
+bool radio_scan_active(const struct zble_sim_ctrl *s, uint8_t phy);
+/* Is initiator s listening on this primary PHY now? */
+bool radio_init_listening(const struct zble_sim_ctrl *s, uint64_t now, uint8_t phy);
+/* Does s's scanner filter policy accept this advertiser (undirected)? */
+bool radio_scan_accepts(const struct zble_sim_ctrl *s, uint8_t type, const uint8_t addr[6]);
+/* Would initiator s connect to this advertiser (filter policy, peer)? */
+bool radio_init_accepts(const struct zble_sim_ctrl *s, uint8_t type, const uint8_t addr[6]);
+/* Does a directed PDU to (type, addr) reach s (own address, RPA under
+ * extended scanner filter policies)? own_type: the own address type s uses. */
+bool radio_targets(const struct zble_sim_ctrl *s, uint8_t own_type, uint8_t type, const uint8_t addr[6], bool scanning);
+/* Where the advertising came from, for a connection. */
+struct radio_adv_src {
+	uint8_t type;     /* advertiser's address on air */
+	uint8_t addr[6];
+	uint8_t set;      /* advertising handle, NO_ADV_SET: legacy advertising */
+	uint8_t phy;      /* PHY the connection starts on */
+	uint32_t pdu_us;  /* air time of the PDU the initiator answers */
+};
+/* CONNECT_IND (or AUX_CONNECT_REQ) from initiator s to advertiser c, now. */
+bool radio_connect(struct zble_sim_ctrl *c, struct zble_sim_ctrl *s, const struct radio_adv_src *src);
+/* One extended advertising report (fragmented into several events when
+ * the data does not fit one), subject to duplicate filtering. */
+struct radio_ext_rpt {
+	uint16_t evt;
+	uint8_t addr_type;
+	uint8_t addr[6];
+	uint8_t pri_phy, sec_phy, sid;
+	int8_t tx_power, rssi;
+	uint8_t dir_type;
+	uint8_t dir[6];
+};
+void radio_ext_report(struct zble_sim_ctrl *s, const struct radio_ext_rpt *r, const uint8_t *data, uint16_t len);
+/* Scan duration/period timer (extended scanning). */
+void radio_scan_timer(struct zble_sim_ctrl *c);
+/* radio_llcp.c: PHY update and version exchange; packet sizes per PHY.
+ * The starts queue the first PDU from side (false: queue full). */
+bool radio_phy_start(struct zble_sim_link *l, int side);
+bool radio_version_start(struct zble_sim *sim, struct zble_sim_link *l, int side);
+/* Handles the PDUs of these procedures (true), from side s. */
+bool llcp_deliver(struct zble_sim *sim, struct zble_sim_link *l, int s, const struct zble_sim_llctrl *pdu);
+/* At an anchor point: a PHY change whose instant has come. */
+void llcp_phy_instant(struct zble_sim *sim, struct zble_sim_link *l);
+/* connEffectiveMaxTxTime of side s (at least 2704 us on LE Coded). */
+uint16_t llcp_eff_time(const struct zble_sim_link *l, int side);
+/* Largest LL payload side s may send now (octets, time on its PHY). */
+uint16_t llcp_tx_octets(const struct zble_sim_link *l, int side);
+/* LE Data Length Change to both hosts, with the effective values. */
+void llcp_dlc_event(struct zble_sim *sim, const struct zble_sim_link *l);
+
+/* adv_set.c: advertising sets on air */
+void adv_set_enable(struct zble_sim_ctrl *c, struct zble_sim_adv_set *a, bool enable);
+void adv_set_timer(struct zble_sim_ctrl *c, struct zble_sim_adv_set *a);
+/* The set ends: Advertising Set Terminated (status, connection handle). */
+void adv_set_terminate(struct zble_sim_ctrl *c, struct zble_sim_adv_set *a, uint8_t status, uint16_t handle);
 
 /* realtime.c: in real-time mode, waits for the wall clock to reach target
  * (the next event, deadline or stop time) while taking outside input.
@@ -183,5 +344,6 @@ bool ctrl_sec_cmd(struct zble_sim_ctrl *c, uint16_t op, const uint8_t *p, uint8_
 void ctrl_sec_supported_commands(uint8_t out[64]);
 void ctrl_sec_le_features(uint8_t out[8]);
 void ctrl_sec_reset(struct zble_sim_ctrl *c);
+#include "ctrl_sec.h" /* the other security hooks */
 
 #endif

@@ -4,6 +4,7 @@
 #ifndef ZBLE_ATT_INTERNAL_H
 #define ZBLE_ATT_INTERNAL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <zephyr/bluetooth/att.h>
@@ -80,8 +81,37 @@ void zble_gatt_server_recv(struct bt_conn *conn, const uint8_t *pdu, uint16_t le
 void zble_gatt_server_connected(struct bt_conn *conn);
 void zble_gatt_server_disconnected(struct bt_conn *conn);
 
+/* ---- bearer services for the GATT client (att.c implements) ---- */
+
+/* Whether the bearer carries PDUs: connected, no transaction timed out. */
+bool zble_att_usable(const struct bt_conn *conn);
+/* Sends a request (a buffer from zble_att_pdu_alloc) as the client's one
+ * outstanding request and starts its 30 s transaction timer; the answer
+ * goes to zble_gatt_client_rsp. Takes buf. 0, -EBUSY (one outstanding),
+ * -ENOTCONN, -EMSGSIZE. */
+int zble_att_send_req(struct bt_conn *conn, struct net_buf *buf);
+/* Sends a command (Write Command): complete runs once the controller has
+ * sent it (not when the link goes first). Takes buf. */
+int zble_att_send_cmd(struct bt_conn *conn, struct net_buf *buf, void (*complete)(struct bt_conn *conn, void *user_data),
+		      void *user_data);
+/* The client found no TX buffer: call zble_gatt_client_pump when one may
+ * have freed. */
+void zble_att_want_buf(struct bt_conn *conn);
+
 /* ---- what the bearer calls in the GATT client (gatt_client.c) ---- */
 void zble_gatt_client_connected(struct bt_conn *conn);
 void zble_gatt_client_disconnected(struct bt_conn *conn);
+/* The answer to the outstanding request: att_err 0 and the response PDU
+ * (pdu[0] its opcode, len >= 1), or an ATT error: the peer's Error
+ * Response, or BT_ATT_ERR_UNLIKELY for an answer of the wrong kind, a
+ * malformed one, a timeout or the link's end (pdu NULL then). */
+void zble_gatt_client_rsp(struct bt_conn *conn, uint8_t att_err, const uint8_t *pdu, uint16_t len);
+/* A Handle Value Notification or Indication for this link's
+ * subscriptions. */
+void zble_gatt_client_value(struct bt_conn *conn, uint16_t handle, const uint8_t *data, uint16_t len);
+/* Sends the next request of the queued procedures if none is outstanding. */
+void zble_gatt_client_pump(struct bt_conn *conn);
+/* The bearer died (timeout): every queued procedure fails. */
+void zble_gatt_client_abort(struct bt_conn *conn);
 
 #endif

@@ -710,10 +710,14 @@ struct bt_conn *bt_conn_lookup_addr_le(uint8_t id, const bt_addr_le_t *peer)
 /* Drops every link without callbacks (bt_disable, deinit). */
 void zble_conn_teardown(struct zble_host *host)
 {
+	zble_gatt_server_teardown(host);
 	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
 		struct bt_conn *c = &host->conns[i];
 		k_work_cancel_delayable(&c->create_timeout);
 		if (atomic_get(&c->ref) && c->state != BT_CONN_STATE_DISCONNECTED) {
+			if (c->state != BT_CONN_STATE_CONNECTING) {
+				zble_att_disconnected(c); /* its pending ATT work fails now */
+			}
 			conn_gone(c);
 		}
 		host->early_disconnects[i] = NO_HANDLE;

@@ -44,6 +44,9 @@ void zble_l2cap_conn_connected(struct bt_conn *conn);
 void zble_l2cap_conn_disconnected(struct bt_conn *conn);
 /* Host set-up (zble_host_init) of the layers above HCI. */
 void zble_l2cap_host_init(struct zble_host *host);
+/* The GATT server forgets every link of host, silently (links dropped
+ * without callbacks: bt_disable, deinit; gatt_server.c). */
+void zble_gatt_server_teardown(struct zble_host *host);
 
 /* Sends a complete PDU on a fixed or dynamic channel: payload only, the
  * basic header is added here. -ENOBUFS when no buffer is free. */

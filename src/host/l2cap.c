@@ -1,7 +1,8 @@
 /* L2CAP on LE: incoming PDUs dispatched by channel; the LE signalling
- * channel (connection parameter update, Command Reject); until SMP and ATT
- * exists, its channel refuses politely (Pairing Not Supported) so a peer
- * never waits for a timeout. ATT goes to att.c, dynamic channels to
+ * channel (connection parameter update, Command Reject, and the length
+ * checks of every command before it reaches a handler); until SMP exists,
+ * its channel refuses politely (Pairing Not Supported) so a peer never
+ * waits for a timeout. ATT goes to att.c, credit-based channels to
  * l2cap_coc.c; PDUs of other channels go to the host's raw PDU hook. */
 #include <string.h>
 
@@ -9,18 +10,13 @@
 #include <zephyr/sys/byteorder.h>
 
 #include "host_internal.h"
+#include "l2cap_internal.h"
 
 #define CID_ATT 0x0004
 #define CID_LE_SIG 0x0005
 #define CID_SMP 0x0006
 
-#define SIG_CMD_REJECT 0x01
-#define SIG_CONN_PARAM_REQ 0x12
-#define SIG_CONN_PARAM_RSP 0x13
 #define SIG_MTU 23 /* the LE signalling MTU (Core Vol 3 Part A 4) */
-
-#define REJECT_NOT_UNDERSTOOD 0x0000
-#define REJECT_MTU_EXCEEDED 0x0001
 
 #define SMP_PAIRING_FAILED 0x05
 #define SMP_PAIRING_NOT_SUPPORTED 0x05
@@ -38,30 +34,50 @@ int zble_l2cap_send_fixed(struct bt_conn *conn, uint16_t cid, const void *payloa
 	return zble_acl_send(conn, pdu, NULL, NULL);
 }
 
-static void sig_send(struct bt_conn *conn, uint8_t code, uint8_t ident, const void *data, uint16_t len)
+int zble_l2cap_sig_send(struct bt_conn *conn, uint8_t code, uint8_t ident, const void *data, uint16_t len)
 {
-	uint8_t pdu[4 + 16];
+	uint8_t pdu[SIG_MTU];
+	if (len > SIG_MTU - 4) {
+		return -EINVAL;
+	}
 	pdu[0] = code;
 	pdu[1] = ident;
 	sys_put_le16(len, pdu + 2);
-	memcpy(pdu + 4, data, len);
-	(void)zble_l2cap_send_fixed(conn, CID_LE_SIG, pdu, (uint16_t)(4 + len));
+	if (len) {
+		memcpy(pdu + 4, data, len);
+	}
+	return zble_l2cap_send_fixed(conn, CID_LE_SIG, pdu, (uint16_t)(4 + len));
 }
 
-static void sig_reject(struct bt_conn *conn, uint8_t ident, uint16_t reason, uint16_t mtu)
+void zble_l2cap_sig_reject(struct bt_conn *conn, uint8_t ident, uint16_t reason, const void *data, uint16_t len)
 {
-	uint8_t data[4];
-	sys_put_le16(reason, data);
-	sys_put_le16(mtu, data + 2);
-	sig_send(conn, SIG_CMD_REJECT, ident, data, reason == REJECT_MTU_EXCEEDED ? 4 : 2);
+	uint8_t rej[2 + 4];
+	sys_put_le16(reason, rej);
+	len = MIN(len, (uint16_t)4);
+	if (len) {
+		memcpy(rej + 2, data, len);
+	}
+	(void)zble_l2cap_sig_send(conn, ZBLE_SIG_CMD_REJECT, ident, rej, (uint16_t)(2 + len));
 	conn->host->stats.l2cap_rejects++;
+}
+
+/* Identifiers of our requests: 1..255 in turn (0 is never valid). */
+uint8_t zble_l2cap_next_ident(struct bt_conn *conn)
+{
+	conn->sig_ident = (uint8_t)(conn->sig_ident % 255 + 1);
+	return conn->sig_ident;
+}
+
+static void sig_reject_simple(struct bt_conn *conn, uint8_t ident, uint16_t reason)
+{
+	zble_l2cap_sig_reject(conn, ident, reason, NULL, 0);
 }
 
 /* The peripheral asks us, the central, for new parameters. */
 static void sig_conn_param_req(struct bt_conn *conn, uint8_t ident, const uint8_t *data, uint16_t len)
 {
 	if (conn->role != BT_CONN_ROLE_CENTRAL || len != 8) {
-		sig_reject(conn, ident, REJECT_NOT_UNDERSTOOD, 0);
+		sig_reject_simple(conn, ident, ZBLE_SIG_REJECT_NOT_UNDERSTOOD);
 		return;
 	}
 	struct bt_le_conn_param param = { sys_get_le16(data), sys_get_le16(data + 2), sys_get_le16(data + 4),
@@ -69,7 +85,7 @@ static void sig_conn_param_req(struct bt_conn *conn, uint8_t ident, const uint8_
 	bool accept = zble_conn_param_acceptable(conn, &param);
 	uint8_t result[2];
 	sys_put_le16(accept ? 0x0000 : 0x0001, result);
-	sig_send(conn, SIG_CONN_PARAM_RSP, ident, result, 2);
+	(void)zble_l2cap_sig_send(conn, ZBLE_SIG_CONN_PARAM_RSP, ident, result, 2);
 	if (accept) {
 		zble_conn_update(conn, &param, NULL);
 	}
@@ -79,13 +95,15 @@ static void sig_recv(struct bt_conn *conn, const uint8_t *p, uint16_t len)
 {
 	if (len > SIG_MTU) {
 		/* Answer with the identifier of the first command, if any. */
-		sig_reject(conn, len >= 2 ? p[1] : 0, REJECT_MTU_EXCEEDED, SIG_MTU);
+		uint8_t mtu[2];
+		sys_put_le16(SIG_MTU, mtu);
+		zble_l2cap_sig_reject(conn, len >= 2 ? p[1] : 0, ZBLE_SIG_REJECT_MTU_EXCEEDED, mtu, 2);
 		return;
 	}
 	if (len < 4 || sys_get_le16(p + 2) != len - 4u) {
 		conn->host->stats.malformed++;
 		if (len >= 2 && p[1] != 0) {
-			sig_reject(conn, p[1], REJECT_NOT_UNDERSTOOD, 0);
+			sig_reject_simple(conn, p[1], ZBLE_SIG_REJECT_NOT_UNDERSTOOD);
 		}
 		return;
 	}
@@ -97,19 +115,32 @@ static void sig_recv(struct bt_conn *conn, const uint8_t *p, uint16_t len)
 		return;
 	}
 	switch (code) {
-	case SIG_CONN_PARAM_REQ:
+	case ZBLE_SIG_CONN_PARAM_REQ:
 		sig_conn_param_req(conn, ident, data, dlen);
 		break;
-	case SIG_CONN_PARAM_RSP:
-		if (dlen == 2 && ident == conn->sig_ident && sys_get_le16(data) != 0) {
-			conn->host->stats.async_errors++; /* the central refused */
+	case ZBLE_SIG_CONN_PARAM_RSP:
+		if (dlen != 2) {
+			conn->host->l2cap.stats.sig_malformed++;
+		} else if (ident == conn->l2cap.param_ident) {
+			conn->l2cap.param_ident = 0;
+			if (sys_get_le16(data) != 0) {
+				conn->host->stats.async_errors++; /* the central refused */
+			}
 		}
 		break;
-	case SIG_CMD_REJECT:
-		break; /* the peer does not know a request of ours: nothing waits */
+	case ZBLE_SIG_CMD_REJECT:
+		/* Never answered with a reject; a request of ours may be waiting. */
+		if (dlen < 2) {
+			conn->host->l2cap.stats.sig_malformed++;
+		} else if (ident == conn->l2cap.param_ident) {
+			conn->l2cap.param_ident = 0;
+		} else {
+			zble_l2cap_coc_rejected(conn, ident);
+		}
+		break;
 	default:
 		if (!zble_l2cap_coc_sig(conn, code, ident, data, dlen)) {
-			sig_reject(conn, ident, REJECT_NOT_UNDERSTOOD, 0);
+			sig_reject_simple(conn, ident, ZBLE_SIG_REJECT_NOT_UNDERSTOOD);
 		}
 		break;
 	}
@@ -174,6 +205,11 @@ void zble_l2cap_conn_disconnected(struct bt_conn *conn)
 void zble_l2cap_host_init(struct zble_host *host)
 {
 	sys_slist_init(&host->l2cap.servers);
+	host->l2cap.rtx_ms = CONFIG_BT_L2CAP_RTX_TIMEOUT_MS;
+	memset(&host->l2cap.stats, 0, sizeof(host->l2cap.stats));
+	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
+		zble_l2cap_coc_conn_init(&host->conns[i]);
+	}
 	sys_slist_init(&host->att.gatt_cbs);
 	sys_slist_init(&host->gatts.services);
 }
@@ -187,16 +223,10 @@ int zble_l2cap_conn_param_request(struct bt_conn *conn, const struct bt_le_conn_
 	sys_put_le16(param->interval_max, data + 2);
 	sys_put_le16(param->latency, data + 4);
 	sys_put_le16(param->timeout, data + 6);
-	conn->sig_ident = (uint8_t)(conn->sig_ident % 255 + 1);
-	struct net_buf *pdu = zble_acl_alloc(conn->host, K_NO_WAIT);
-	if (!pdu) {
-		return -ENOBUFS;
+	uint8_t ident = zble_l2cap_next_ident(conn);
+	int err = zble_l2cap_sig_send(conn, ZBLE_SIG_CONN_PARAM_REQ, ident, data, sizeof(data));
+	if (!err) {
+		conn->l2cap.param_ident = ident;
 	}
-	net_buf_add_le16(pdu, 4 + sizeof(data));
-	net_buf_add_le16(pdu, CID_LE_SIG);
-	net_buf_add_u8(pdu, SIG_CONN_PARAM_REQ);
-	net_buf_add_u8(pdu, conn->sig_ident);
-	net_buf_add_le16(pdu, sizeof(data));
-	net_buf_add_mem(pdu, data, sizeof(data));
-	return zble_acl_send(conn, pdu, NULL, NULL);
+	return err;
 }

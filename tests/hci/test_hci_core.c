@@ -796,9 +796,10 @@ static void test_smp_and_att_refusals(void **state)
 	assert_memory_equal(rsp, not_supported, sizeof(not_supported));
 	uint8_t failed[] = { 0x05, 0x08 };
 	assert_int_equal(l2cap_exchange(state, 0x0f, 6, failed, sizeof(failed), rsp), 0);
-	uint8_t read_req[] = { 0x0a, 0x03, 0x00 };
+	/* ATT reaches the GATT server: a handle it lacks is refused. */
+	uint8_t read_req[] = { 0x0a, 0xf0, 0x00 };
 	assert_int_equal(l2cap_exchange(state, 0x0f, 4, read_req, sizeof(read_req), rsp), 9);
-	static const uint8_t att_err[] = { 5, 0, 4, 0, 0x01, 0x0a, 0x03, 0x00, 0x06 };
+	static const uint8_t att_err[] = { 5, 0, 4, 0, 0x01, 0x0a, 0xf0, 0x00, 0x01 };
 	assert_memory_equal(rsp, att_err, sizeof(att_err));
 	uint8_t write_cmd[] = { 0x52, 0x03, 0x00, 0xaa };
 	assert_int_equal(l2cap_exchange(state, 0x0f, 4, write_cmd, sizeof(write_cmd), rsp), 0);

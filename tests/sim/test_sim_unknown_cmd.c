@@ -19,8 +19,8 @@ static void test_unknown_command(void **state)
 
 	static const uint16_t unknown[] = {
 		0x0c14, /* Read Local Name */
-		0x2036, /* LE Set Extended Advertising Parameters */
-		0x2060, /* LE Read Buffer Size v2 */
+		0x203e, /* LE Set Periodic Advertising Parameters */
+		0x2064, /* LE Extended Create Connection v2 */
 		0xfc01, /* vendor */
 	};
 	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
@@ -46,8 +46,20 @@ static void test_unknown_command(void **state)
 	assert_true(cmds[26] & (1 << 1));  /* LE Set Advertising Enable */
 	assert_true(cmds[27] & (1 << 7));  /* LE Rand */
 	assert_true(cmds[34] & (1 << 0));  /* LE Write Suggested Default Data Length */
-	assert_false(cmds[41] & (1 << 5)); /* LE Read Buffer Size v2: not implemented */
-	assert_false(cmds[37] & (1 << 0)); /* extended advertising: not implemented */
+	assert_true(cmds[41] & (1 << 5));  /* LE Read Buffer Size v2 */
+	assert_true(cmds[36] & (1 << 2));  /* LE Set Extended Advertising Parameters */
+	assert_true(cmds[37] & (1 << 7));  /* LE Extended Create Connection */
+	assert_true(cmds[35] & (1 << 6));  /* LE Set PHY */
+	assert_true(cmds[27] & (1 << 0));  /* LE Add Device To Filter Accept List */
+	assert_true(cmds[2] & (1 << 7));   /* Read Remote Version Information */
+	assert_false(cmds[37] & (1 << 2)); /* periodic advertising: not implemented */
+	assert_false(cmds[47] & (1 << 0)); /* LE Extended Create Connection v2: not implemented */
+	/* LE Read Buffer Size v2: the ACL buffers, no isochronous ones. */
+	uint8_t bs[6];
+	assert_int_equal(raw_cmd(&rh, 0x2060, NULL, 0, bs, sizeof(bs)), 0);
+	assert_int_equal(bs[0] | (bs[1] << 8), 251);
+	assert_int_equal(bs[2], 4);
+	assert_int_equal(bs[3] | bs[4] | bs[5], 0);
 	assert_int_equal(sim->devices[0].ctrl.stats.unknown_cmds, 4);
 	raw_free(&rh);
 	zble_sim_deinit(sim);

@@ -93,11 +93,43 @@ struct bt_uuid_128 {
 #define BT_UUID_GATT_DB_HASH BT_UUID_DECLARE_16(BT_UUID_GATT_DB_HASH_VAL)
 #define BT_UUID_GATT_SERVER_FEATURES_VAL 0x2b3a
 #define BT_UUID_GATT_SERVER_FEATURES BT_UUID_DECLARE_16(BT_UUID_GATT_SERVER_FEATURES_VAL)
+#define BT_UUID_GATT_CAF_VAL 0x2905
+#define BT_UUID_GATT_CAF BT_UUID_DECLARE_16(BT_UUID_GATT_CAF_VAL)
+#define BT_UUID_GAP_PPCP_VAL 0x2a04
+#define BT_UUID_GAP_PPCP BT_UUID_DECLARE_16(BT_UUID_GAP_PPCP_VAL)
+#define BT_UUID_CENTRAL_ADDR_RES_VAL 0x2aa6
+#define BT_UUID_CENTRAL_ADDR_RES BT_UUID_DECLARE_16(BT_UUID_CENTRAL_ADDR_RES_VAL)
+/* A few common services and characteristics. */
+#define BT_UUID_DIS_VAL 0x180a
+#define BT_UUID_DIS BT_UUID_DECLARE_16(BT_UUID_DIS_VAL)
+#define BT_UUID_HRS_VAL 0x180d
+#define BT_UUID_HRS BT_UUID_DECLARE_16(BT_UUID_HRS_VAL)
+#define BT_UUID_BAS_VAL 0x180f
+#define BT_UUID_BAS BT_UUID_DECLARE_16(BT_UUID_BAS_VAL)
+#define BT_UUID_BAS_BATTERY_LEVEL_VAL 0x2a19
+#define BT_UUID_BAS_BATTERY_LEVEL BT_UUID_DECLARE_16(BT_UUID_BAS_BATTERY_LEVEL_VAL)
+#define BT_UUID_HRS_MEASUREMENT_VAL 0x2a37
+#define BT_UUID_HRS_MEASUREMENT BT_UUID_DECLARE_16(BT_UUID_HRS_MEASUREMENT_VAL)
+#define BT_UUID_DIS_MANUFACTURER_NAME_VAL 0x2a29
+#define BT_UUID_DIS_MANUFACTURER_NAME BT_UUID_DECLARE_16(BT_UUID_DIS_MANUFACTURER_NAME_VAL)
 
-/* 0 when equal (16/32/128-bit forms of one UUID compare equal). */
+/* Room for any UUID form (what bt_uuid_create writes into). */
+union bt_uuid_any {
+	struct bt_uuid uuid;
+	struct bt_uuid_16 u16;
+	struct bt_uuid_32 u32;
+	struct bt_uuid_128 u128;
+};
+
+/* 0 when equal: the 16/32/128-bit forms of one UUID compare equal (through
+ * the Bluetooth Base UUID). Otherwise the sign orders the 128-bit forms. */
 int bt_uuid_cmp(const struct bt_uuid *u1, const struct bt_uuid *u2);
-/* From 2, 4 or 16 little-endian bytes; false for another length. */
+/* From 2, 4 or 16 little-endian bytes; false for another length. uuid must
+ * have room for the form created (union bt_uuid_any, or struct
+ * bt_uuid_128). */
 bool bt_uuid_create(struct bt_uuid *uuid, const uint8_t *data, uint8_t data_len);
+/* "180d", "0000180d" or "12345678-1234-5678-1234-56789abcdef0"; truncated
+ * to len - 1 characters (always terminated when len > 0). */
 void bt_uuid_to_str(const struct bt_uuid *uuid, char *str, size_t len);
 
 #endif

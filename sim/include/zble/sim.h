@@ -52,6 +52,19 @@
 #define ZBLE_SIM_CMD_QUEUE 4
 #define ZBLE_SIM_CTRL_QUEUE 4 /* LL control PDUs queued per direction */
 #define ZBLE_SIM_DUP_FILTER 64
+/* Advertising sets per controller (extended advertising). */
+#ifndef ZBLE_SIM_ADV_SETS
+#define ZBLE_SIM_ADV_SETS 4
+#endif
+/* Advertising or scan response data per set, as LE Read Maximum
+ * Advertising Data Length announces it. */
+#ifndef ZBLE_SIM_EXT_ADV_DATA_MAX
+#define ZBLE_SIM_EXT_ADV_DATA_MAX 1650
+#endif
+/* Filter Accept List entries per controller. */
+#ifndef ZBLE_SIM_FAL_SIZE
+#define ZBLE_SIM_FAL_SIZE 16
+#endif
 #define ZBLE_SIM_PKT_MAX 260 /* H4 type + the largest event or ACL packet */
 
 /* The fixed epoch of btsnoop timestamps: simulated time 0 is
@@ -70,6 +83,8 @@ struct zble_sim_timer {
 struct zble_sim_rng {
 	uint64_t s[4]; /* xoshiro256** */
 };
+
+#include "zble/sim_sec.h" /* security state: needs struct zble_sim_rng */
 
 struct zble_sim_device_config {
 	const char *name;     /* for logs; default "devN" */
@@ -142,6 +157,35 @@ struct zble_sim_faults {
 	struct zble_sim_fault_stats stats;
 };
 
+/* PHYs as HCI numbers them (LE Read PHY, PHY Update Complete). */
+#define ZBLE_SIM_PHY_1M 1
+#define ZBLE_SIM_PHY_2M 2
+#define ZBLE_SIM_PHY_CODED 3 /* S=8 */
+
+/* One advertising set (LE Set Extended Advertising Parameters and after). */
+struct zble_sim_adv_set {
+	bool used, enabled;
+	uint8_t handle;
+	uint16_t props;    /* Advertising_Event_Properties */
+	uint32_t interval_min, interval_max; /* 0.625 ms */
+	uint8_t chan_map, own_type, peer_type, filter;
+	uint8_t peer[6];
+	int8_t tx_power;
+	uint8_t pri_phy, sec_phy, sid;
+	bool scan_req_notify;
+	uint8_t random_addr[6];
+	bool random_set;
+	bool data_partial, rsp_partial; /* a fragmented write is under way */
+	uint16_t data_len, rsp_len;
+	uint16_t duration; /* 10 ms, 0: until disabled */
+	uint8_t max_events; /* 0: no limit */
+	uint32_t events;   /* advertising events since enabled */
+	uint64_t started;
+	struct zble_sim_timer timer;
+	uint8_t data[ZBLE_SIM_EXT_ADV_DATA_MAX];
+	uint8_t rsp[ZBLE_SIM_EXT_ADV_DATA_MAX];
+};
+
 /* The virtual controller: all its state (link layer as seen over HCI). */
 struct zble_sim_ctrl {
 	struct zble_hci_driver drv; /* first: the driver handed to hosts */
@@ -165,6 +209,17 @@ struct zble_sim_ctrl {
 	uint8_t random_addr[6];
 	bool random_set;
 	uint16_t def_tx_octets, def_tx_time;
+	uint8_t def_tx_phys, def_rx_phys; /* LE Set Default PHY (bit masks) */
+	/* Legacy and extended advertising commands exclude each other until
+	 * reset: 0 neither used yet, 1 legacy, 2 extended. */
+	uint8_t adv_api;
+
+	/* Filter Accept List */
+	struct {
+		uint8_t type; /* 0 public, 1 random, 0xff anonymous advertisers */
+		uint8_t addr[6];
+	} fal[ZBLE_SIM_FAL_SIZE];
+	uint8_t fal_count;
 
 	/* advertising */
 	struct {
@@ -177,22 +232,38 @@ struct zble_sim_ctrl {
 		uint64_t started; /* high duty directed: ends after 1.28 s */
 		struct zble_sim_timer timer;
 	} adv;
+	/* advertising sets (extended advertising commands) */
+	struct zble_sim_adv_set sets[ZBLE_SIM_ADV_SETS];
 	/* scanning */
 	struct {
 		uint8_t type, own_type, filter;
-		uint16_t interval, window; /* 0.625 ms units */
-		bool enabled, filter_dup;
+		uint16_t interval, window; /* 0.625 ms units; LE 1M */
+		uint8_t coded_type;
+		uint16_t coded_interval, coded_window; /* LE Coded (extended scanning) */
+		uint8_t phys;        /* bit 0 LE 1M, bit 2 LE Coded */
+		bool enabled;
+		bool ext;            /* extended scanning: extended reports */
+		bool on;             /* inside a scan duration (always, without one) */
+		uint8_t filter_dup;  /* 0 off, 1 on, 2 reset each period */
+		uint16_t duration, period; /* 10 ms, 1.28 s; 0: none */
 		uint64_t started;
+		struct zble_sim_timer timer;
 		uint8_t dup[ZBLE_SIM_DUP_FILTER][8]; /* type, addr, report kind */
 		uint8_t dup_count;
 	} scan;
 	/* initiating */
 	struct {
 		bool active;
-		uint16_t scan_interval, scan_window;
+		bool ext;          /* LE Extended Create Connection */
+		uint8_t filter;    /* 1: any advertiser on the Filter Accept List */
+		uint8_t phys;      /* bit 0 LE 1M, bit 1 LE 2M, bit 2 LE Coded */
 		uint8_t peer_type, own_type;
 		uint8_t peer[6];
-		uint16_t interval_min, interval_max, latency, timeout;
+		/* per PHY (1M, 2M, Coded); legacy uses the first */
+		struct {
+			uint16_t scan_interval, scan_window;
+			uint16_t interval_min, interval_max, latency, timeout;
+		} par[3];
 		uint64_t started;
 	} init;
 
@@ -209,6 +280,7 @@ struct zble_sim_ctrl {
 	struct zble_sim_rng rng;
 	struct zble_sim_ctrl_stats stats;
 	struct zble_sim_faults faults;
+	struct zble_sim_ctrl_sec sec; /* P-256, privacy (ctrl_sec.c, privacy.c) */
 };
 
 struct zble_sim_device {
@@ -241,7 +313,7 @@ struct zble_sim_llctrl {
 	uint8_t len; /* payload length on air */
 	uint8_t reason;
 	uint16_t interval, latency, timeout, instant;
-	uint16_t a, b; /* op-specific: interval_min/max, octets/time */
+	uint16_t a, b; /* op-specific: interval_min/max, octets/time, PHYs */
 };
 
 /* One LE connection between two controllers. Side 0 is the central. */
@@ -277,6 +349,17 @@ struct zble_sim_link {
 	bool feat_pending[2];   /* side s's host asked for the remote features */
 	uint16_t max_tx_octets[2], max_tx_time[2], pref_tx_octets[2], pref_tx_time[2];
 	uint16_t nocp[2];       /* completed packets to report per side */
+	struct zble_sim_link_sec sec; /* encryption (ctrl_enc.c) */
+	/* PHY: what side s transmits on, its preferences, the procedure */
+	uint8_t phy[2];
+	uint8_t phy_tx_pref[2], phy_rx_pref[2];
+	bool phy_host_req[2];   /* side s's host asked (LE Set PHY): owed an event */
+	bool phy_proc[2];       /* side s sent LL_PHY_REQ and waits */
+	bool phy_upd_pending;
+	uint16_t phy_instant;
+	uint8_t phy_new[2];     /* 0: unchanged */
+	/* version exchange (LL_VERSION_IND once per side) */
+	bool ver_sent[2], ver_rcvd[2], ver_host_req[2];
 };
 
 struct zble_sim_stats {
@@ -374,6 +457,9 @@ uint64_t zble_sim_now_us(const struct zble_sim *sim);
 int8_t zble_sim_rssi(const struct zble_sim_device *a, const struct zble_sim_device *b);
 /* Link-layer air time of one packet with a payload of n bytes on LE 1M. */
 uint32_t zble_sim_air_time_us(uint16_t payload);
+/* The same on a PHY (ZBLE_SIM_PHY_*; Coded is S=8): preamble, access
+ * address, (Coded: CI, TERM1), header, payload, CRC (Coded: TERM2). */
+uint32_t zble_sim_air_time_phy_us(uint8_t phy, uint16_t payload);
 
 /* Runs everything until simulated time t (events at t included). 0, or
  * -ETIMEDOUT past the stop time. */
