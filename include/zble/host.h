@@ -40,6 +40,11 @@
 #ifndef CONFIG_BT_BUF_ACL_RX_SIZE
 #define CONFIG_BT_BUF_ACL_RX_SIZE 251
 #endif
+/* Largest extended advertising data the host reassembles (the spec allows
+ * 1650; longer chains are dropped whole and counted). */
+#ifndef CONFIG_BT_EXT_SCAN_BUF_SIZE
+#define CONFIG_BT_EXT_SCAN_BUF_SIZE 512
+#endif
 #ifndef CONFIG_BT_DEVICE_NAME_MAX
 #define CONFIG_BT_DEVICE_NAME_MAX 28
 #endif
@@ -150,6 +155,7 @@ struct bt_le_ext_adv {
 	const struct bt_le_ext_adv_cb *cb;
 	uint8_t handle;
 	bool used, enabled, connectable;
+	bool high_duty; /* high duty cycle directed: the controller needs a duration */
 	bool internal; /* runs bt_le_adv_start() on an extended controller */
 	int8_t tx_power;
 };
@@ -169,7 +175,7 @@ struct zble_host_stats {
 	uint32_t acl_dropped;        /* PDUs nobody took, or that could not be reassembled */
 	uint32_t acl_rx_pdus, acl_tx_pdus, acl_tx_frags;
 	uint32_t l2cap_rejects; /* Command Rejects we sent */
-	uint32_t ext_reports_dropped; /* fragmented extended reports */
+	uint32_t ext_reports_dropped; /* extended advertisements lost: truncated, too long, interleaved */
 };
 
 typedef void (*zble_monitor_t)(void *ctx, bool received, const uint8_t *pkt, size_t len);
@@ -232,6 +238,15 @@ struct zble_host {
 		bool enabled;
 		bt_le_scan_cb_t *cb;
 		sys_slist_t listeners;
+		/* One extended advertisement being reassembled from its
+		 * "more to come" report fragments. */
+		struct zble_scan_chain {
+			bt_addr_le_t addr;
+			uint8_t sid;
+			bool active, overflow;
+			uint16_t len;
+			uint8_t data[CONFIG_BT_EXT_SCAN_BUF_SIZE];
+		} chain;
 	} scan;
 
 	sys_slist_t conn_cbs;

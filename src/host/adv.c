@@ -208,6 +208,7 @@ static int ext_params(struct zble_host *host, struct bt_le_ext_adv *adv, const s
 	cp[23] = param->sid;
 	cp[24] = 0;
 	adv->connectable = connectable;
+	adv->high_duty = legacy_pdus && directed && !(param->options & BT_LE_ADV_OPT_DIR_MODE_LOW_DUTY);
 	int err = zble_hci_cmd_send(host, BT_HCI_OP_LE_SET_EXT_ADV_PARAM, cp, sizeof(cp), ext_param_done, adv, s);
 	if (!err && host->id_addr.type == BT_ADDR_LE_RANDOM) {
 		/* A set has its own random address; ours is the identity. */
@@ -279,7 +280,11 @@ static int ext_enable(struct zble_host *host, struct bt_le_ext_adv *adv, bool en
 		      const struct bt_le_ext_adv_start_param *sp, struct zble_sync *s)
 {
 	uint8_t cp[6] = { enable, 1, adv->handle };
-	sys_put_le16(sp ? sp->timeout : 0, cp + 3);
+	uint16_t duration = sp ? sp->timeout : 0;
+	if (enable && adv->high_duty && (duration == 0 || duration > 128)) {
+		duration = 128; /* high duty directed lasts at most 1.28 s (Vol 4 Part E 7.8.56) */
+	}
+	sys_put_le16(duration, cp + 3);
 	cp[5] = sp ? sp->num_events : 0;
 	return zble_hci_cmd_send_ok(host, BT_HCI_OP_LE_SET_EXT_ADV_ENABLE, cp, sizeof(cp),
 				    enable ? ext_enabled_done : ext_disabled_done, adv, s,

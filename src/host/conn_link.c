@@ -1,7 +1,7 @@
 /* What a link carries besides its parameters: data length (LL PDU size),
  * PHY, and the LTK request that stays unanswered by anyone until SMP
- * exists. New links ask for the largest data length and the 2M PHY when
- * the controller supports them, as throughput needs (Zephyr does the same
+ * exists. New links ask for the largest data length (and, as central, the
+ * 2M PHY) when the controller supports them, as throughput needs (Zephyr does the same
  * by default); a controller without them (btvirt) is simply not asked. */
 #include <zephyr/bluetooth/hci.h>
 #include <zephyr/sys/byteorder.h>
@@ -80,7 +80,8 @@ void zble_conn_link_init(struct bt_conn *conn)
 	if (can_set_data_len(host)) {
 		(void)send_data_len(conn, BT_GAP_DATA_LEN_MAX, DATA_TIME_1M_251, NULL);
 	}
-	if (can_set_phy(host) && le_feature(host, LE_FEAT_2M_PHY)) {
+	/* The central alone asks for 2M: both asking at once collides. */
+	if (conn->role == BT_CONN_ROLE_CENTRAL && can_set_phy(host) && le_feature(host, LE_FEAT_2M_PHY)) {
 		(void)send_phy(conn, BT_GAP_LE_PHY_2M, BT_GAP_LE_PHY_2M, 0, NULL);
 	}
 }

@@ -25,7 +25,7 @@ static uint16_t props_of(uint8_t evt_type)
 }
 
 /* One report to the legacy callback and every listener. */
-static void deliver(struct zble_host *host, const struct bt_le_scan_recv_info *info, const uint8_t *data, uint8_t dlen)
+static void deliver(struct zble_host *host, const struct bt_le_scan_recv_info *info, const uint8_t *data, uint16_t dlen)
 {
 	struct net_buf_simple ad;
 	net_buf_simple_init_with_data(&ad, (void *)data, dlen);
@@ -97,6 +97,57 @@ static uint8_t legacy_type(uint16_t evt)
 	return (evt & BIT(1)) ? BT_GAP_ADV_TYPE_ADV_SCAN_IND : BT_GAP_ADV_TYPE_ADV_NONCONN_IND;
 }
 
+/* The HCI PHY value (1 1M, 2 2M, 3 Coded) as a BT_GAP_LE_PHY_* bit. */
+static uint8_t phy_bit(uint8_t hci_phy)
+{
+	return hci_phy >= 1 && hci_phy <= 3 ? (uint8_t)(1u << (hci_phy - 1)) : BT_GAP_LE_PHY_NONE;
+}
+
+#define DATA_COMPLETE 0
+#define DATA_MORE 1
+
+/* Adds a report fragment to the chain; true when data/dlen now hold a
+ * whole advertisement to deliver. One chain at a time: a fragment of
+ * another advertiser or set ends the current chain (lost, counted). */
+static bool chain_add(struct zble_host *host, const bt_addr_le_t *addr, uint8_t sid, uint8_t status,
+		      const uint8_t **data, uint16_t *dlen)
+{
+	struct zble_scan_chain *c = &host->scan.chain;
+	bool same = c->active && c->sid == sid && bt_addr_le_eq(&c->addr, addr);
+	if (c->active && !same) {
+		host->stats.ext_reports_dropped++;
+		c->active = false;
+	}
+	if (!c->active) {
+		if (status == DATA_COMPLETE) {
+			return true; /* a whole advertisement in one report */
+		}
+		if (status != DATA_MORE) {
+			host->stats.ext_reports_dropped++; /* truncated, nothing kept */
+			return false;
+		}
+		*c = (struct zble_scan_chain){ .sid = sid, .active = true };
+		bt_addr_le_copy(&c->addr, addr);
+	}
+	if (!c->overflow && c->len + *dlen <= sizeof(c->data)) {
+		memcpy(c->data + c->len, *data, *dlen);
+		c->len = (uint16_t)(c->len + *dlen);
+	} else {
+		c->overflow = true;
+	}
+	if (status == DATA_MORE) {
+		return false;
+	}
+	c->active = false;
+	if (status != DATA_COMPLETE || c->overflow) {
+		host->stats.ext_reports_dropped++; /* truncated by the controller, or longer than our buffer */
+		return false;
+	}
+	*data = c->data;
+	*dlen = c->len;
+	return true;
+}
+
 void zble_scan_evt_ext_adv_report(struct zble_host *host, const uint8_t *p, size_t len)
 {
 	if (len < 1) {
@@ -114,17 +165,17 @@ void zble_scan_evt_ext_adv_report(struct zble_host *host, const uint8_t *p, size
 		}
 		const uint8_t *r = p + off;
 		uint16_t evt = sys_get_le16(r);
-		uint8_t dlen = r[23];
+		const uint8_t *data = r + 24;
+		uint16_t dlen = r[23];
 		off += 24u + dlen;
 		if (!host->scan.enabled) {
 			continue;
 		}
-		if ((evt >> 5) & 0x3) {
-			host->stats.ext_reports_dropped++; /* fragment: not reassembled */
-			continue;
-		}
 		bt_addr_le_t addr = { .type = r[2] };
 		memcpy(addr.a.val, r + 3, 6);
+		if (!chain_add(host, &addr, r[11], (evt >> 5) & 0x3, &data, &dlen)) {
+			continue;
+		}
 		bool legacy = evt & BIT(4);
 		uint16_t props = evt & 0x0f;
 		if (!legacy) {
@@ -138,10 +189,10 @@ void zble_scan_evt_ext_adv_report(struct zble_host *host, const uint8_t *p, size
 			.adv_type = legacy ? legacy_type(evt) : BT_GAP_ADV_TYPE_EXT_ADV,
 			.adv_props = props,
 			.interval = sys_get_le16(r + 14),
-			.primary_phy = r[9],
-			.secondary_phy = r[10],
+			.primary_phy = phy_bit(r[9]),
+			.secondary_phy = phy_bit(r[10]),
 		};
-		deliver(host, &info, r + 24, dlen);
+		deliver(host, &info, data, dlen);
 	}
 }
 

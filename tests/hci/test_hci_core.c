@@ -907,12 +907,16 @@ static void test_ext_adv_sets(void **state)
 
 static int ext_reports;
 static uint8_t ext_last_type;
+static uint8_t ext_last_data[16];
+static uint16_t ext_last_len;
 
 static void ext_scan_cb(const bt_addr_le_t *addr, int8_t rssi, uint8_t adv_type, struct net_buf_simple *buf)
 {
 	(void)addr;
 	assert_int_equal(rssi, -50);
-	assert_int_equal(buf->len, 3);
+	assert_true(buf->len <= sizeof(ext_last_data));
+	memcpy(ext_last_data, buf->data, buf->len);
+	ext_last_len = buf->len;
 	ext_last_type = adv_type;
 	ext_reports++;
 }
@@ -926,14 +930,31 @@ static void test_ext_scan_and_connect(void **state)
 	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_SET_EXT_SCAN_PARAM), 1);
 	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_SET_SCAN_PARAM), 0);
 	static const uint8_t data[3] = { 2, 1, 6 };
-	fake_ctrl_ext_report(&g->ctrl, 0x13, peer_a, data, 3);          /* legacy ADV_IND */
-	fake_ctrl_ext_report(&g->ctrl, 0x01 | (1 << 5), peer_a, data, 3); /* a fragment */
-	fake_ctrl_ext_report(&g->ctrl, 0x01, peer_a, data, 3);           /* extended, complete */
+	static const uint8_t more[3] = { 5, 0xff, 1 };
+	fake_ctrl_ext_report(&g->ctrl, 0x13, peer_a, data, 3); /* legacy ADV_IND */
+	ktest_run_ms(*state, 10);
+	assert_int_equal(ext_reports, 1);
+	assert_int_equal(ext_last_type, BT_GAP_ADV_TYPE_ADV_IND);
+	/* A chain: "more to come", then the complete tail -- one report. */
+	fake_ctrl_ext_report(&g->ctrl, 0x01 | (1 << 5), peer_a, more, 3);
+	fake_ctrl_ext_report(&g->ctrl, 0x01, peer_a, data, 3);
+	ktest_run_ms(*state, 10);
+	assert_int_equal(ext_reports, 2);
+	assert_int_equal(ext_last_type, BT_GAP_ADV_TYPE_EXT_ADV);
+	assert_int_equal(ext_last_len, 6);
+	assert_memory_equal(ext_last_data, more, 3);
+	assert_memory_equal(ext_last_data + 3, data, 3);
+	/* Truncated by the controller (status 2): nothing delivered. */
+	fake_ctrl_ext_report(&g->ctrl, 0x01 | (1 << 5), peer_a, more, 3);
+	fake_ctrl_ext_report(&g->ctrl, 0x01 | (2 << 5), peer_a, data, 3);
+	ktest_run_ms(*state, 10);
+	assert_int_equal(ext_reports, 2);
+	assert_int_equal(g->host.stats.ext_reports_dropped, 1);
+	/* A chain never finished, then a whole one of the same set. */
+	fake_ctrl_ext_report(&g->ctrl, 0x01 | (1 << 5), peer_a, more, 3);
 	ktest_run_ms(*state, 10);
 	assert_int_equal(bt_le_scan_stop(), 0);
 	assert_int_equal(ext_reports, 2);
-	assert_int_equal(ext_last_type, BT_GAP_ADV_TYPE_EXT_ADV);
-	assert_int_equal(g->host.stats.ext_reports_dropped, 1);
 
 	bt_addr_le_t peer = { .type = BT_ADDR_LE_PUBLIC };
 	memcpy(peer.a.val, peer_a, 6);
