@@ -25,6 +25,7 @@
 #include <zephyr/bluetooth/hci.h>
 #include <zephyr/sys/byteorder.h>
 
+#include "demo_gatt.h"
 #include "zble/btsnoop.h"
 #include "zble/h4_posix.h"
 #include "zble/host.h"
@@ -53,7 +54,7 @@ struct demo {
 	struct bt_conn *conn;
 	uint8_t err, reason;
 	bt_addr_le_t peer;
-	bool peripheral, restart_adv, multi;
+	bool peripheral, restart_adv, multi, no_gatt;
 	int failures;
 	struct bt_conn *links[2];
 	bt_addr_le_t peers[2];
@@ -71,8 +72,7 @@ static const uint16_t pdu_sizes[] = { 20, 180, 251 };
 
 static struct demo d;
 
-static void say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void say(const char *fmt, ...)
+void demo_say(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -83,13 +83,16 @@ static void say(const char *fmt, ...)
 	va_end(ap);
 }
 
-static void check(bool ok, const char *what)
+void demo_check(bool ok, const char *what)
 {
 	if (!ok) {
 		d.failures++;
-		say("CHECK FAILED: %s", what);
+		demo_say("CHECK FAILED: %s", what);
 	}
 }
+
+#define say demo_say
+#define check demo_check
 
 static void monitor(void *ctx, bool received, const uint8_t *pkt, size_t len)
 {
@@ -245,6 +248,7 @@ static bool local_reason(uint8_t reason)
 
 static int run_peripheral(void)
 {
+	check(demo_gatt_peripheral_init() == 0, "GATT service registered");
 	say("advertising");
 	int err = bt_le_adv_start(BT_LE_ADV_CONN_FAST_1, ad, ARRAY_SIZE(ad), NULL, 0);
 	check(err == 0, "advertise");
@@ -256,6 +260,7 @@ static int run_peripheral(void)
 	d.restart_adv = false;
 	check(d.reason == BT_HCI_ERR_REMOTE_USER_TERM_CONN, "remote user terminated");
 	check(d.pdus_received == (int)ARRAY_SIZE(pdu_sizes) && d.pdus_bad == 0, "every PDU received intact");
+	demo_gatt_peripheral_verify();
 	/* Second connection: we ask for other parameters, then disconnect.
 	 * Without the LL procedure the request goes over L2CAP signalling. */
 	if (!wait_sem(&d.connected, 30, "second connection")) {
@@ -316,6 +321,10 @@ static int run_central(void)
 		return 1;
 	}
 	send_pdus(d.conn);
+	if (!d.no_gatt) {
+		say("GATT: discover, read, write, subscribe");
+		check(demo_gatt_central_run(d.conn), "GATT exchange");
+	}
 	k_msleep(300);
 	struct bt_conn *conn = bt_conn_ref(d.conn);
 	say("disconnecting");
@@ -451,7 +460,8 @@ static int run_multi_central(void)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: zble-demo --role peripheral|central --hci SPEC [--btsnoop FILE] [--legacy] [--scenario basic|multi]\n"
+	fprintf(stderr, "usage: zble-demo --role peripheral|central --hci SPEC [--btsnoop FILE] [--legacy] [--no-gatt] [--scenario basic|multi]\n"
+			"  --no-gatt: the central skips the GATT exchange (a peer without a GATT server)\n"
 			"  SPEC: unix:PATH | tcp:HOST:PORT | tty:PATH[,baud] | userchan:N\n");
 	exit(2);
 }
@@ -470,6 +480,8 @@ int main(int argc, char **argv)
 			snoop = argv[++i];
 		} else if (!strcmp(argv[i], "--legacy")) {
 			legacy = true;
+		} else if (!strcmp(argv[i], "--no-gatt")) {
+			d.no_gatt = true;
 		} else if (!strcmp(argv[i], "--scenario") && i + 1 < argc) {
 			d.multi = !strcmp(argv[++i], "multi");
 		} else {

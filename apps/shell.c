@@ -12,6 +12,8 @@
  *   disconnect [index]             disconnect (or cancel) a connection
  *   conns                          list connections
  *   info                           identity, controller, counters
+ *   gatt ...                       GATT client and server (see shell_gatt.c;
+ *                                  "gatt" alone lists the subcommands)
  *   wait MS                        let the stack run (for scripts)
  *   quit */
 #include <stdarg.h>
@@ -25,6 +27,7 @@
 #include <zephyr/bluetooth/conn.h>
 #include <zephyr/bluetooth/hci.h>
 
+#include "shell_gatt.h"
 #include "zble/btsnoop.h"
 #include "zble/h4_posix.h"
 #include "zble/host.h"
@@ -202,13 +205,23 @@ static void cmd_info(void)
 	    st->rx_discarded, st->rx_dropped, st->malformed, st->cmd_timeouts);
 }
 
+static struct bt_conn *conn_at(unsigned idx)
+{
+	return idx < CONFIG_BT_MAX_CONN ? sh.conns[idx] : NULL;
+}
+
 /* One command line; false on quit. */
 static bool run_line(char *line)
 {
 	char *save = NULL;
-	char *cmd = strtok_r(line, " \t\r\n", &save);
-	char *a1 = strtok_r(NULL, " \t\r\n", &save);
-	char *a2 = strtok_r(NULL, " \t\r\n", &save);
+	char *argv[8];
+	int argc = 0;
+	for (char *t = strtok_r(line, " \t\r\n", &save); t && argc < 8; t = strtok_r(NULL, " \t\r\n", &save)) {
+		argv[argc++] = t;
+	}
+	char *cmd = argc > 0 ? argv[0] : NULL;
+	char *a1 = argc > 1 ? argv[1] : NULL;
+	char *a2 = argc > 2 ? argv[2] : NULL;
 	int err = 0;
 	if (!cmd || cmd[0] == '#') {
 		return true;
@@ -227,10 +240,17 @@ static bool run_line(char *line)
 		bt_conn_foreach(BT_CONN_TYPE_LE, list_conn, NULL);
 	} else if (!strcmp(cmd, "info")) {
 		cmd_info();
+	} else if (!strcmp(cmd, "gatt")) {
+		static const struct shell_gatt_env env = { .out = out, .conn = conn_at };
+		if (argc < 2) {
+			shell_gatt_usage(&env);
+			return true;
+		}
+		err = shell_gatt(&env, argc - 1, argv + 1);
 	} else if (!strcmp(cmd, "wait")) {
 		k_msleep(a1 ? atoi(a1) : 1000);
 	} else {
-		out("unknown command '%s' (adv, scan, connect, disconnect, conns, info, wait, quit)", cmd);
+		out("unknown command '%s' (adv, scan, connect, disconnect, conns, info, gatt, wait, quit)", cmd);
 		return true;
 	}
 	out("%s: %s", cmd, err ? strerror(-err) : "ok");

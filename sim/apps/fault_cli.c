@@ -47,7 +47,7 @@ static bool with_count(char *s, unsigned long max, unsigned long *v, uint32_t *c
 
 static bool parse_kv(struct fault_cli_spec *f, const char *k, char *v, bool *has_dev)
 {
-	unsigned long u;
+	unsigned long u = 0;
 	double d;
 	if (!strcmp(k, "vanish") || !strcmp(k, "radio-off")) {
 		*(k[0] == 'v' ? &f->vanish : &f->radio_off) = true;

@@ -674,11 +674,11 @@ uint8_t bt_conn_index(const struct bt_conn *conn)
 
 void bt_conn_foreach(enum bt_conn_type type, void (*func)(struct bt_conn *conn, void *data), void *data)
 {
-	struct zble_host *host = zble_host_current();
-	if (!host || !(type & BT_CONN_TYPE_LE)) {
+	struct zble_host *host = zble_api_enter();
+	if (!host) {
 		return;
 	}
-	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
+	for (int i = 0; func && (type & BT_CONN_TYPE_LE) && i < CONFIG_BT_MAX_CONN; i++) {
 		struct bt_conn *c = bt_conn_ref(&host->conns[i]);
 		if (c) {
 			if (c->state != BT_CONN_STATE_DISCONNECTED) {
@@ -687,24 +687,28 @@ void bt_conn_foreach(enum bt_conn_type type, void (*func)(struct bt_conn *conn, 
 			bt_conn_unref(c);
 		}
 	}
+	zble_api_exit(host);
 }
 
 struct bt_conn *bt_conn_lookup_addr_le(uint8_t id, const bt_addr_le_t *peer)
 {
-	struct zble_host *host = zble_host_current();
-	if (!host || !peer) {
+	struct zble_host *host = zble_api_enter();
+	if (!host) {
 		return NULL;
 	}
-	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
+	struct bt_conn *found = NULL;
+	for (int i = 0; peer && !found && i < CONFIG_BT_MAX_CONN; i++) {
 		struct bt_conn *c = bt_conn_ref(&host->conns[i]);
 		if (c) {
 			if (c->id == id && c->state != BT_CONN_STATE_DISCONNECTED && bt_addr_le_eq(&c->dst, peer)) {
-				return c;
+				found = c;
+			} else {
+				bt_conn_unref(c);
 			}
-			bt_conn_unref(c);
 		}
 	}
-	return NULL;
+	zble_api_exit(host);
+	return found;
 }
 
 /* Drops every link without callbacks (bt_disable, deinit). */
@@ -716,7 +720,8 @@ void zble_conn_teardown(struct zble_host *host)
 		k_work_cancel_delayable(&c->create_timeout);
 		if (atomic_get(&c->ref) && c->state != BT_CONN_STATE_DISCONNECTED) {
 			if (c->state != BT_CONN_STATE_CONNECTING) {
-				zble_att_disconnected(c); /* its pending ATT work fails now */
+				/* Its channels close and pending ATT work fails now. */
+				zble_l2cap_conn_disconnected(c);
 			}
 			conn_gone(c);
 		}

@@ -387,8 +387,9 @@ static void test_broken_captures_are_flagged(void **state)
 		if (why == NULL) {
 			print_error("%s\n", out);
 			fail_msg("broken capture %zu not flagged", i);
+		} else {
+			print_message("broken capture %zu flagged: %s\n", i, why);
 		}
-		print_message("broken capture %zu flagged: %s\n", i, why);
 		unlink(path);
 	}
 
