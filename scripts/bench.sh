@@ -8,4 +8,4 @@ cmake --build build-bench -j"$(nproc)" >/dev/null
 for b in build-bench/bench/idle_cpu_coop build-bench/bench/idle_cpu_threads; do
 	"$b" "${IDLE_SECONDS:-3}"
 done
-for b in build-bench/bench/adv_flood build-bench/bench/throughput; do if [ -x "$b" ]; then "$b"; fi; done # zble-sim (coop builds)
+for b in build-bench/bench/adv_flood build-bench/bench/throughput build-bench/bench/gatt_throughput; do if [ -x "$b" ]; then "$b"; fi; done # zble-sim (coop builds)
