@@ -19,6 +19,7 @@
 #include <zephyr/bluetooth/gatt.h>
 #include <zephyr/bluetooth/uuid.h>
 
+#include "sim_pair.h"
 #include "zble/sim.h"
 
 #define T_IFS 150
@@ -202,36 +203,13 @@ static int run(uint16_t interval, unsigned seconds)
 	}
 	cur = b;
 	memset(b->value, 0xa5, sizeof(b->value));
-	zble_sim_init(&b->sim, 4242);
-	zble_sim_set_stop_time(&b->sim, (2 * seconds + 60ull) * 1000000);
-	b->p = zble_sim_add_device(&b->sim, &(struct zble_sim_device_config){ .name = "periph", .acl_num = 8 });
-	b->c = zble_sim_add_device(&b->sim, &(struct zble_sim_device_config){ .name = "central", .acl_num = 8 });
-	if (!b->p || !b->c || zble_sim_device_add_host(b->p) || zble_sim_device_add_host(b->c)) {
-		return -1;
-	}
 	b->cb.connected = on_connected;
 	k_sem_init(&b->connected, 0, 1);
 	k_sem_init(&b->step, 0, 1);
-	zble_sim_device_select(b->p);
-	bt_conn_cb_register(&b->cb);
-	if (bt_enable(p_ready)) {
+	if (bench_pair_connect(&b->sim, &b->p, &b->c, 4242, 2 * seconds + 60, 8, &b->cb, p_ready, interval, &b->connected)) {
 		return -1;
 	}
 	zble_sim_device_select(b->c);
-	bt_conn_cb_register(&b->cb);
-	if (bt_enable(NULL)) {
-		return -1;
-	}
-	k_msleep(20);
-	bt_addr_le_t peer = { .type = BT_ADDR_LE_PUBLIC, .a = { { 0x01, 0x00, 0x5a, 0xee, 0xff, 0xc0 } } };
-	struct bt_conn *conn = NULL;
-	if (bt_conn_le_create(&peer, BT_CONN_LE_CREATE_CONN, BT_LE_CONN_PARAM(interval, interval, 0, 400), &conn)) {
-		return -1;
-	}
-	bt_conn_unref(conn);
-	if (k_sem_take(&b->connected, K_SECONDS(5))) {
-		return -1;
-	}
 	b->mtu.func = mtu_done;
 	if (bt_gatt_exchange_mtu(b->c_conn, &b->mtu) || k_sem_take(&b->step, K_SECONDS(5))) {
 		return -1;

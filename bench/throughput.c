@@ -1,11 +1,12 @@
 /* ACL throughput between two zble hosts in zble-sim: the central sends
  * L2CAP PDUs (zble_acl_send) as fast as the pool and the controller's
  * credits allow for 10 s of virtual time; the peripheral counts what
- * arrives. Printed beside the link layer's theoretical capacity on LE 1M
- * with the data length in use (reference-hosts.md 6.4): continuous (the
- * event never ends) and with this interval's event boundaries (the sim ends
- * an event when the next exchange would not fit before interval - T_IFS).
- * ACL level only; GATT comes later. Usage: throughput [seconds] */
+ * arrives. Printed beside the link layer's theoretical capacity on the
+ * link's PHY (2M once the central asked) with the data length in use
+ * (reference-hosts.md 6.4): continuous (the event never ends) and with
+ * this interval's event boundaries (the sim ends an event when the next
+ * exchange would not fit before interval - T_IFS). ACL level; GATT is
+ * gatt_throughput. Usage: throughput [seconds] */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <zephyr/bluetooth/conn.h>
 #include <zephyr/sys/byteorder.h>
 
+#include "sim_pair.h"
 #include "zble/sim.h"
 
 struct bench {
@@ -101,19 +103,19 @@ static unsigned fragments(uint16_t p, uint16_t sizes[4])
 	return n;
 }
 
-static uint32_t exchange_us(uint16_t ll)
+static uint32_t exchange_us(uint8_t phy, uint16_t ll)
 {
-	return zble_sim_air_time_us(ll) + 150 + zble_sim_air_time_us(0) + 150;
+	return zble_sim_air_time_phy_us(phy, ll) + 150 + zble_sim_air_time_phy_us(phy, 0) + 150;
 }
 
 /* kbit/s of L2CAP payload: continuous, and within events of interval us. */
-static void capacity(uint16_t p, uint32_t interval_us, double *cont, double *evt)
+static void capacity(uint8_t phy, uint16_t p, uint32_t interval_us, double *cont, double *evt)
 {
 	uint16_t sz[4];
 	unsigned n = fragments(p, sz);
 	uint32_t cycle = 0;
 	for (unsigned i = 0; i < n; i++) {
-		cycle += exchange_us(sz[i]);
+		cycle += exchange_us(phy, sz[i]);
 	}
 	*cont = (double)p * 8 / cycle * 1e3;
 	/* One event: exchanges in PDU order while they fit; the pattern
@@ -121,10 +123,10 @@ static void capacity(uint16_t p, uint32_t interval_us, double *cont, double *evt
 	uint32_t budget = interval_us - 150, t = 0;
 	double bytes = 0;
 	for (unsigned i = 0;; i = (i + 1) % n) {
-		if (t + exchange_us(sz[i]) > budget) {
+		if (t + exchange_us(phy, sz[i]) > budget) {
 			break;
 		}
-		t += exchange_us(sz[i]);
+		t += exchange_us(phy, sz[i]);
 		bytes += (double)sz[i] * p / (p + 4.0);
 	}
 	*evt = bytes * 8 / interval_us * 1e3;
@@ -138,37 +140,13 @@ static int run(uint16_t interval, uint16_t payload, unsigned seconds)
 	}
 	cur = b;
 	b->payload = payload;
-	zble_sim_init(&b->sim, 31337);
-	zble_sim_set_stop_time(&b->sim, (seconds + 60ull) * 1000000);
-	b->p = zble_sim_add_device(&b->sim, &(struct zble_sim_device_config){ .name = "periph" });
-	b->c = zble_sim_add_device(&b->sim, &(struct zble_sim_device_config){ .name = "central" });
-	if (!b->p || !b->c || zble_sim_device_add_host(b->p) || zble_sim_device_add_host(b->c)) {
-		return -1;
-	}
 	b->cb.connected = on_connected;
 	k_sem_init(&b->connected, 0, 1);
 	k_sem_init(&b->progress, 0, 100000);
-	zble_sim_device_select(b->p);
-	bt_conn_cb_register(&b->cb);
+	if (bench_pair_connect(&b->sim, &b->p, &b->c, 31337, seconds + 60, 0, &b->cb, p_ready, interval, &b->connected)) {
+		return -1;
+	}
 	zble_host_set_l2cap_recv(&b->p->host, p_recv);
-	if (bt_enable(p_ready)) {
-		return -1;
-	}
-	zble_sim_device_select(b->c);
-	bt_conn_cb_register(&b->cb);
-	if (bt_enable(NULL)) {
-		return -1;
-	}
-	k_msleep(20);
-	bt_addr_le_t peer = { .type = BT_ADDR_LE_PUBLIC, .a = { { 0x01, 0x00, 0x5a, 0xee, 0xff, 0xc0 } } };
-	struct bt_conn *conn = NULL;
-	if (bt_conn_le_create(&peer, BT_CONN_LE_CREATE_CONN, BT_LE_CONN_PARAM(interval, interval, 0, 400), &conn)) {
-		return -1;
-	}
-	bt_conn_unref(conn);
-	if (k_sem_take(&b->connected, K_SECONDS(5))) {
-		return -1;
-	}
 	k_msleep(500); /* data length update (the host asks for 251) */
 	uint16_t tx_octets = 0;
 	for (unsigned i = 0; i < ZBLE_SIM_MAX_LINKS; i++) {
@@ -190,11 +168,15 @@ static int run(uint16_t interval, uint16_t payload, unsigned seconds)
 	double virt = (double)(zble_sim_now_us(&b->sim) - t0) / 1e6;
 	double kbps = (double)b->rx_bytes * 8 / virt / 1e3;
 	double cont, evt;
-	capacity(payload, interval * 1250u, &cont, &evt);
-	printf("throughput: 1M, LL data length %u, interval %5.1f ms, L2CAP payload %u (PDU %u, %s): %6.1f kbit/s "
+	struct bt_conn_info info;
+	bt_conn_get_info(b->conn, &info);
+	uint8_t phy = info.le.phy->tx_phy == BT_GAP_LE_PHY_2M ? 2 : info.le.phy->tx_phy == BT_GAP_LE_PHY_CODED ? 3 : 1;
+	capacity(phy, payload, interval * 1250u, &cont, &evt);
+	printf("throughput: %s, LL data length %u, interval %5.1f ms, L2CAP payload %u (PDU %u, %s): %6.1f kbit/s "
 	       "(%llu PDUs in %.0f s) | capacity %.1f kbit/s continuous, %.1f with events of this interval (%.1f%%) | "
 	       "retransmissions %u, %.3f s real\n",
-	       tx_octets, interval * 1.25, payload, payload + 4u, payload + 4u > 251 ? "2 fragments" : "1 fragment",
+	       phy == 2 ? "2M" : phy == 3 ? "Coded" : "1M", tx_octets, interval * 1.25, payload, payload + 4u,
+	       payload + 4u > 251 ? "2 fragments" : "1 fragment",
 	       kbps, (unsigned long long)b->rx_pdus, virt, cont, evt, 100 * kbps / evt,
 	       b->c->ctrl.stats.retransmissions, real);
 	bt_conn_unref(b->conn);
