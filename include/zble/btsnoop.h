@@ -77,10 +77,16 @@ int zble_btsnoop_record(struct zble_btsnoop *s, bool received, const uint8_t *h4
 void zble_btsnoop_add_drops(struct zble_btsnoop *s, uint32_t n);
 
 /* ---- POSIX file sink (btsnoop_file.c) ---- */
+#if defined(__unix__) || defined(__APPLE__)
+#include <pthread.h>
 
+/* Records may come from several threads at once (on the threads backend
+ * the host's receive thread and its work queue both see packets): the
+ * sink serialises them. */
 struct zble_btsnoop_file {
 	struct zble_btsnoop snoop;
 	int fd;
+	pthread_mutex_t lock;
 };
 
 /* Creates (truncates) path and writes the header. 0 or a negative errno. */
@@ -92,5 +98,7 @@ int zble_btsnoop_file_record(struct zble_btsnoop_file *f, bool received, const u
 int zble_btsnoop_file_close(struct zble_btsnoop_file *f);
 /* Unix time in microseconds from the system clock (CLOCK_REALTIME). */
 uint64_t zble_btsnoop_unix_us(void);
+
+#endif /* POSIX */
 
 #endif

@@ -42,7 +42,9 @@ int zble_btsnoop_file_open(struct zble_btsnoop_file *f, const char *path)
 	if (err < 0) {
 		close(f->fd);
 		f->fd = -1;
+		return err;
 	}
+	pthread_mutex_init(&f->lock, NULL);
 	return err;
 }
 
@@ -52,7 +54,10 @@ int zble_btsnoop_file_record(struct zble_btsnoop_file *f, bool received, const u
 	if (f->fd < 0) {
 		return -EBADF;
 	}
-	return zble_btsnoop_record(&f->snoop, received, h4_pkt, len, unix_us);
+	pthread_mutex_lock(&f->lock);
+	int err = zble_btsnoop_record(&f->snoop, received, h4_pkt, len, unix_us);
+	pthread_mutex_unlock(&f->lock);
+	return err;
 }
 
 int zble_btsnoop_file_close(struct zble_btsnoop_file *f)
@@ -65,6 +70,7 @@ int zble_btsnoop_file_close(struct zble_btsnoop_file *f)
 		err = -errno;
 	}
 	f->fd = -1;
+	pthread_mutex_destroy(&f->lock);
 	return err;
 }
 
