@@ -39,3 +39,17 @@ echo "Cortex-M4 -Os size of the coop kernel (per object and total):"
 arm-none-eabi-size -t "${kernel_objs[@]}" | sed "s|$out/||"
 echo "Cortex-M4 -Os size of the host and portable transports (per object and total):"
 arm-none-eabi-size -t "${host_objs[@]}" | sed "s|$out/||"
+
+# RAM: one host instance (all its state, pools included) and one kernel, as
+# a Cortex-M4 build with the default CONFIG_* lays them out.
+cat >"$out/ram_probe.c" <<'PROBE'
+#include "zble/host.h"
+const char zble_ram_host[sizeof(struct zble_host)] = { 0 };
+const char zble_ram_conn[sizeof(struct bt_conn)] = { 0 };
+const char zble_ram_kernel[sizeof(struct zble_kernel)] = { 0 };
+PROBE
+"$cc" "${flags[@]}" -c "$out/ram_probe.c" -o "$out/ram_probe.o"
+echo "Cortex-M4 RAM (bytes, defaults: $(grep -o 'CONFIG_BT_MAX_CONN [0-9]*' "$root/include/zble/host.h" | head -1) links):"
+arm-none-eabi-nm -S --size-sort "$out/ram_probe.o" | while read -r _ size _ name; do
+	printf "  %-18s %6d\n" "$name" "$((16#$size))"
+done
