@@ -125,6 +125,24 @@ void ctrl_cmd_status(struct zble_sim_ctrl *c, uint16_t opcode, uint8_t status)
 	cmd_status(c, opcode, status);
 }
 
+void ctrl_cmd_refuse(struct zble_sim_ctrl *c, uint16_t opcode, uint8_t status, bool with_status)
+{
+	if (with_status) {
+		cmd_status(c, opcode, status);
+	} else {
+		cmd_complete_status(c, opcode, status);
+	}
+}
+
+bool ctrl_cmd_bad_len(struct zble_sim_ctrl *c, uint16_t opcode, uint8_t plen, size_t len, int min, bool with_status)
+{
+	if ((size_t)plen + 3 == len && plen >= min) {
+		return false;
+	}
+	ctrl_cmd_refuse(c, opcode, ST_INVALID_PARAM, with_status);
+	return true;
+}
+
 /* ---- what this controller is ---- */
 
 void ctrl_le_features(uint8_t out[8])
@@ -618,11 +636,7 @@ static bool adv_api_clash(struct zble_sim_ctrl *c, uint16_t op)
 	if (c->adv_api == api) {
 		return false;
 	}
-	if (uses_status(op)) {
-		cmd_status(c, op, ST_CMD_DISALLOWED);
-	} else {
-		cmd_complete_status(c, op, ST_CMD_DISALLOWED);
-	}
+	ctrl_cmd_refuse(c, op, ST_CMD_DISALLOWED, uses_status(op));
 	return true;
 }
 
@@ -653,12 +667,7 @@ static void process_cmd(struct zble_sim_ctrl *c, const uint8_t *cmd, size_t len)
 		cmd_complete_status(c, op, ST_UNKNOWN_CMD);
 		return;
 	}
-	if ((size_t)plen + 3 != len || plen < min) {
-		if (uses_status(op)) {
-			cmd_status(c, op, ST_INVALID_PARAM);
-		} else {
-			cmd_complete_status(c, op, ST_INVALID_PARAM);
-		}
+	if (ctrl_cmd_bad_len(c, op, plen, len, min, uses_status(op))) {
 		return;
 	}
 

@@ -103,14 +103,9 @@ static void cmd_ltk_reply(struct zble_sim_ctrl *c, uint16_t op, const uint8_t *p
 	uint16_t handle = get_le16(p) & 0x0fff;
 	int side;
 	struct zble_sim_link *l = radio_link_of(c, handle, &side);
-	uint8_t st = ST_SUCCESS;
-	if (!l) {
-		st = ST_UNKNOWN_CONN_ID;
-	} else if (side != 1 || !l->sec.ltk_wait) {
-		st = ST_CMD_DISALLOWED; /* no LTK Request is waiting */
-	}
-	uint8_t rp[3] = { st, (uint8_t)handle, (uint8_t)(handle >> 8) };
-	ctrl_cmd_complete(c, op, rp, 3);
+	/* Disallowed unless the peripheral has an LTK Request waiting. */
+	uint8_t st = !l ? ST_UNKNOWN_CONN_ID : side != 1 || !l->sec.ltk_wait ? ST_CMD_DISALLOWED : ST_SUCCESS;
+	ctrl_handle_status(c, op, st, handle);
 	if (st) {
 		return;
 	}
@@ -158,12 +153,7 @@ bool enc_cmd(struct zble_sim_ctrl *c, uint16_t op, const uint8_t *p, uint8_t ple
 	default:
 		return false;
 	}
-	if ((size_t)plen + 3 != len || plen < min) {
-		if (op == OP_LE_ENABLE_ENC) {
-			ctrl_cmd_status(c, op, ST_INVALID_PARAM);
-		} else {
-			ctrl_cmd_complete_status(c, op, ST_INVALID_PARAM);
-		}
+	if (ctrl_cmd_bad_len(c, op, plen, len, min, op == OP_LE_ENABLE_ENC)) {
 		return true;
 	}
 	switch (op) {

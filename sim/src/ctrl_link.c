@@ -46,20 +46,6 @@ static void cmd_set_phy(struct zble_sim_ctrl *c, uint16_t op, const uint8_t *p)
 	}
 }
 
-static void cmd_read_phy(struct zble_sim_ctrl *c, uint16_t op, const uint8_t *p)
-{
-	int side;
-	uint16_t handle = get_le16(p) & 0x0fff;
-	struct zble_sim_link *l = radio_link_of(c, handle, &side);
-	uint8_t rp[5] = { l ? ST_SUCCESS : ST_UNKNOWN_CONN_ID };
-	put_le16(rp + 1, handle);
-	if (l) {
-		rp[3] = l->phy[side];
-		rp[4] = l->phy[!side];
-	}
-	ctrl_cmd_complete(c, op, rp, 5);
-}
-
 static void cmd_read_remote_version(struct zble_sim_ctrl *c, uint16_t op, const uint8_t *p)
 {
 	int side;
@@ -78,7 +64,8 @@ static void cmd_read_remote_version(struct zble_sim_ctrl *c, uint16_t op, const 
 	radio_version_start(c->dev->sim, l, side);
 }
 
-/* Commands that answer about one connection at once. */
+/* Commands that answer about one connection at once (LE Read PHY, Read
+ * RSSI, Read Transmit Power Level, LE Read Channel Map). */
 static void cmd_conn_info(struct zble_sim_ctrl *c, uint16_t op, const uint8_t *p)
 {
 	int side;
@@ -88,6 +75,13 @@ static void cmd_conn_info(struct zble_sim_ctrl *c, uint16_t op, const uint8_t *p
 	put_le16(rp + 1, handle);
 	uint8_t n = 3;
 	switch (op) {
+	case OP_LE_READ_PHY:
+		if (l) {
+			rp[3] = l->phy[side];
+			rp[4] = l->phy[!side];
+		}
+		n = 5;
+		break;
 	case OP_READ_RSSI:
 		if (l) {
 			const struct zble_sim *sim = c->dev->sim;
@@ -135,11 +129,7 @@ bool ctrl_link_cmd(struct zble_sim_ctrl *c, uint16_t op, const uint8_t *p, uint8
 		return false;
 	}
 	if (plen != want) {
-		if (op == OP_LE_SET_PHY || op == OP_READ_REMOTE_VERSION) {
-			ctrl_cmd_status(c, op, ST_INVALID_PARAM);
-		} else {
-			ctrl_cmd_complete_status(c, op, ST_INVALID_PARAM);
-		}
+		ctrl_cmd_refuse(c, op, ST_INVALID_PARAM, op == OP_LE_SET_PHY || op == OP_READ_REMOTE_VERSION);
 		return true;
 	}
 	switch (op) {
@@ -148,9 +138,6 @@ bool ctrl_link_cmd(struct zble_sim_ctrl *c, uint16_t op, const uint8_t *p, uint8
 		ctrl_cmd_complete(c, op, rp, 3);
 		break;
 	}
-	case OP_LE_READ_PHY:
-		cmd_read_phy(c, op, p);
-		break;
 	case OP_LE_SET_DEFAULT_PHY: {
 		uint8_t tx, rx;
 		uint8_t st = phy_prefs(p, &tx, &rx);

@@ -93,12 +93,7 @@ bool ctrl_sec_cmd(struct zble_sim_ctrl *c, uint16_t op, const uint8_t *p, uint8_
 	if (min < 0) {
 		return false;
 	}
-	if ((size_t)plen + 3 != len || plen < min) {
-		if (op == OP_LE_ENCRYPT) {
-			ctrl_cmd_complete_status(c, op, ST_INVALID_PARAM);
-		} else {
-			ctrl_cmd_status(c, op, ST_INVALID_PARAM);
-		}
+	if (ctrl_cmd_bad_len(c, op, plen, len, min, op != OP_LE_ENCRYPT)) {
 		return true;
 	}
 	switch (op) {

@@ -289,8 +289,7 @@ bool privacy_cmd(struct zble_sim_ctrl *c, uint16_t op, const uint8_t *p, uint8_t
 	if (min < 0) {
 		return false;
 	}
-	if ((size_t)plen + 3 != len || plen < min) {
-		ctrl_cmd_complete_status(c, op, ST_INVALID_PARAM);
+	if (ctrl_cmd_bad_len(c, op, plen, len, min, false)) {
 		return true;
 	}
 	uint8_t rp[7] = { ST_SUCCESS };

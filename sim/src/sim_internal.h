@@ -203,6 +203,13 @@ void ctrl_le_features(uint8_t out[8]);
 void ctrl_cmd_complete(struct zble_sim_ctrl *c, uint16_t opcode, const uint8_t *rp, uint8_t rp_len);
 void ctrl_cmd_complete_status(struct zble_sim_ctrl *c, uint16_t opcode, uint8_t status);
 void ctrl_cmd_status(struct zble_sim_ctrl *c, uint16_t opcode, uint8_t status);
+/* Refuses a command with status, in a Command Status if with_status (the
+ * command answers with one), else in a Command Complete. */
+void ctrl_cmd_refuse(struct zble_sim_ctrl *c, uint16_t opcode, uint8_t status, bool with_status);
+/* Refuses a command with Invalid HCI Command Parameters unless its plen
+ * octets of parameters are min or more and fill the packet of len octets
+ * (header included); true if it refused. */
+bool ctrl_cmd_bad_len(struct zble_sim_ctrl *c, uint16_t opcode, uint8_t plen, size_t len, int min, bool with_status);
 /* Command Complete with status and connection handle. */
 void ctrl_handle_status(struct zble_sim_ctrl *c, uint16_t opcode, uint8_t status, uint16_t handle);
 bool ctrl_conn_room(const struct zble_sim_ctrl *c);

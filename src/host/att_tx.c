@@ -95,41 +95,42 @@ struct net_buf *zble_att_pdu_alloc(struct bt_conn *conn, uint8_t op)
 	return zble_att_alloc(conn, op);
 }
 
+/* 0 if conn can send buf now; otherwise frees buf and says why. */
+static int drop_unsendable(struct bt_conn *conn, struct net_buf *buf)
+{
+	int err = 0;
+	if (!conn || !buf) {
+		err = -EINVAL;
+	} else if (!conn->att.up) {
+		err = -ENOTCONN;
+	} else if (buf->len > conn->att.mtu) {
+		err = -EMSGSIZE;
+	}
+	if (err) {
+		net_buf_unref(buf);
+	}
+	return err;
+}
+
+/* Queues buf with d to run on its completion, if conn can take it now.
+ * Takes buf. */
+static int send_checked(struct bt_conn *conn, struct net_buf *buf, const struct zble_att_tx_done *d)
+{
+	int err = drop_unsendable(conn, buf);
+	return err ? err : zble_att_tx(conn, buf, d);
+}
+
 int zble_att_send_notify(struct bt_conn *conn, struct net_buf *buf, zble_att_done_t done, void *user_data)
 {
-	if (!conn || !buf) {
-		net_buf_unref(buf);
-		return -EINVAL;
-	}
-	if (!conn->att.up) {
-		net_buf_unref(buf);
-		return -ENOTCONN;
-	}
-	if (buf->len > conn->att.mtu) {
-		net_buf_unref(buf);
-		return -EMSGSIZE;
-	}
 	struct zble_att_tx_done d = { .done = done, .user_data = user_data };
-	return zble_att_tx(conn, buf, &d);
+	return send_checked(conn, buf, &d);
 }
 
 int zble_att_send_cmd(struct bt_conn *conn, struct net_buf *buf, void (*complete)(struct bt_conn *conn, void *user_data),
 		      void *user_data)
 {
-	if (!conn || !buf) {
-		net_buf_unref(buf);
-		return -EINVAL;
-	}
-	if (!conn->att.up) {
-		net_buf_unref(buf);
-		return -ENOTCONN;
-	}
-	if (buf->len > conn->att.mtu) {
-		net_buf_unref(buf);
-		return -EMSGSIZE;
-	}
 	struct zble_att_tx_done d = { .complete = complete, .user_data = user_data };
-	return zble_att_tx(conn, buf, &d);
+	return send_checked(conn, buf, &d);
 }
 
 /* ---- indications we send ---- */
@@ -168,19 +169,11 @@ static void ind_next(struct bt_conn *conn)
 
 int zble_att_send_indicate(struct bt_conn *conn, struct net_buf *buf, zble_att_done_t done, void *user_data)
 {
-	if (!conn || !buf) {
-		net_buf_unref(buf);
-		return -EINVAL;
+	int err = drop_unsendable(conn, buf);
+	if (err) {
+		return err;
 	}
 	struct zble_att_conn *att = &conn->att;
-	if (!att->up) {
-		net_buf_unref(buf);
-		return -ENOTCONN;
-	}
-	if (buf->len > att->mtu) {
-		net_buf_unref(buf);
-		return -EMSGSIZE;
-	}
 	if (!att->ind_out && sys_slist_is_empty(&att->ind_queue)) {
 		return ind_send(conn, buf, done, user_data);
 	}

@@ -64,6 +64,8 @@ uint8_t zble_gatts_err(ssize_t ret);
 void zble_gatts_send_err(struct bt_conn *conn, uint8_t op, uint16_t handle, uint8_t err);
 /* Sends a response buffer and counts it. */
 void zble_gatts_send_rsp(struct bt_conn *conn, struct net_buf *buf);
+/* A response PDU of op for conn; NULL (counted) when out of buffers. */
+struct net_buf *zble_gatts_rsp_alloc(struct bt_conn *conn, uint8_t op);
 void zble_gatts_write_req(struct bt_conn *conn, const uint8_t *pdu, uint16_t len);
 void zble_gatts_write_cmd(struct bt_conn *conn, const uint8_t *pdu, uint16_t len);
 void zble_gatts_prepare_write(struct bt_conn *conn, const uint8_t *pdu, uint16_t len);

@@ -90,6 +90,59 @@ static int value_pdu(struct bt_conn *conn, uint8_t op, uint16_t handle, const vo
 	return 0;
 }
 
+/* What sets a notification apart from an indication on its way out. */
+struct value_kind {
+	uint8_t chrc_prop; /* the characteristic property it needs */
+	uint16_t ccc_bit;  /* the CCC bit a client subscribes with */
+	/* Called once, under the host lock, before the first link; may be NULL. */
+	void (*start)(void *params);
+	int (*send_one)(struct bt_conn *conn, uint16_t handle, void *params);
+};
+
+static bool value_params_valid(const struct bt_uuid *uuid, const struct bt_gatt_attr *attr, const void *data,
+			       uint16_t len)
+{
+	return (attr || uuid) && (!len || data);
+}
+
+/* Sends params' value to conn, or with conn NULL to every link subscribed
+ * to it; the target is found from uuid and attr. */
+static int send_value(struct bt_conn *conn, const struct value_kind *kind, const struct bt_uuid *uuid,
+		      const struct bt_gatt_attr *attr, void *params)
+{
+	struct zble_host *host = conn ? conn->host : zble_host_current();
+	if (!host) {
+		return -ENODEV;
+	}
+	k_mutex_lock(&host->lock, K_FOREVER);
+	(void)zble_gatts(host);
+	int err;
+	if (kind->start) {
+		kind->start(params);
+	}
+	uint16_t handle = target_handle(host, uuid, attr);
+	if (!handle) {
+		err = uuid ? -ENOENT : -EINVAL;
+	} else if (!chrc_allows(host, handle, kind->chrc_prop)) {
+		err = -EINVAL;
+	} else if (conn) {
+		err = !link_up(conn) ? -ENOTCONN
+		      : !subscribed(conn, handle, kind->ccc_bit) ? -EINVAL
+		      : kind->send_one(conn, handle, params);
+	} else {
+		err = -ENOTCONN; /* nobody subscribed */
+		for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
+			struct bt_conn *c = &host->conns[i];
+			if (link_up(c) && subscribed(c, handle, kind->ccc_bit)) {
+				int e = kind->send_one(c, handle, params);
+				err = (err == -ENOTCONN || e) ? e : err;
+			}
+		}
+	}
+	k_mutex_unlock(&host->lock);
+	return err;
+}
+
 /* ---- notifications ---- */
 
 static void notify_done(struct bt_conn *conn, int err, void *user_data)
@@ -103,8 +156,9 @@ static void notify_done(struct bt_conn *conn, int err, void *user_data)
 	}
 }
 
-static int notify_one(struct bt_conn *conn, uint16_t handle, const struct bt_gatt_notify_params *params)
+static int notify_one(struct bt_conn *conn, uint16_t handle, void *notify_params)
 {
+	const struct bt_gatt_notify_params *params = notify_params;
 	struct zble_gatt_notify_slot *slot = NULL;
 	if (params->func) {
 		/* Completion data outlives params: keep it in the host. */
@@ -133,39 +187,14 @@ static int notify_one(struct bt_conn *conn, uint16_t handle, const struct bt_gat
 	return err;
 }
 
+static const struct value_kind notify_kind = { BT_GATT_CHRC_NOTIFY, BT_GATT_CCC_NOTIFY, NULL, notify_one };
+
 int bt_gatt_notify_cb(struct bt_conn *conn, struct bt_gatt_notify_params *params)
 {
-	if (!params || (!params->attr && !params->uuid) || (params->len && !params->data)) {
+	if (!params || !value_params_valid(params->uuid, params->attr, params->data, params->len)) {
 		return -EINVAL;
 	}
-	struct zble_host *host = conn ? conn->host : zble_host_current();
-	if (!host) {
-		return -ENODEV;
-	}
-	k_mutex_lock(&host->lock, K_FOREVER);
-	(void)zble_gatts(host);
-	int err;
-	uint16_t handle = target_handle(host, params->uuid, params->attr);
-	if (!handle) {
-		err = params->uuid ? -ENOENT : -EINVAL;
-	} else if (!chrc_allows(host, handle, BT_GATT_CHRC_NOTIFY)) {
-		err = -EINVAL;
-	} else if (conn) {
-		err = !link_up(conn) ? -ENOTCONN
-		      : !subscribed(conn, handle, BT_GATT_CCC_NOTIFY) ? -EINVAL
-								     : notify_one(conn, handle, params);
-	} else {
-		err = -ENOTCONN; /* nobody subscribed */
-		for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
-			struct bt_conn *c = &host->conns[i];
-			if (link_up(c) && subscribed(c, handle, BT_GATT_CCC_NOTIFY)) {
-				int e = notify_one(c, handle, params);
-				err = (err == -ENOTCONN || e) ? e : err;
-			}
-		}
-	}
-	k_mutex_unlock(&host->lock);
-	return err;
+	return send_value(conn, &notify_kind, params->uuid, params->attr, params);
 }
 
 int bt_gatt_notify(struct bt_conn *conn, const struct bt_gatt_attr *attr, const void *data, uint16_t len)
@@ -196,8 +225,16 @@ static void indicate_done(struct bt_conn *conn, int err, void *user_data)
 	}
 }
 
-static int indicate_one(struct bt_conn *conn, uint16_t handle, struct bt_gatt_indicate_params *params)
+/* _ref counts the links an indication is in flight on. */
+static void indicate_start(void *indicate_params)
 {
+	struct bt_gatt_indicate_params *params = indicate_params;
+	params->_ref = 0;
+}
+
+static int indicate_one(struct bt_conn *conn, uint16_t handle, void *indicate_params)
+{
+	struct bt_gatt_indicate_params *params = indicate_params;
 	struct net_buf *buf;
 	int err = value_pdu(conn, BT_ATT_OP_INDICATE, handle, params->data, params->len, &buf);
 	if (err) {
@@ -211,40 +248,15 @@ static int indicate_one(struct bt_conn *conn, uint16_t handle, struct bt_gatt_in
 	return err;
 }
 
+static const struct value_kind indicate_kind = { BT_GATT_CHRC_INDICATE, BT_GATT_CCC_INDICATE, indicate_start,
+						 indicate_one };
+
 int bt_gatt_indicate(struct bt_conn *conn, struct bt_gatt_indicate_params *params)
 {
-	if (!params || (!params->attr && !params->uuid) || (params->len && !params->data)) {
+	if (!params || !value_params_valid(params->uuid, params->attr, params->data, params->len)) {
 		return -EINVAL;
 	}
-	struct zble_host *host = conn ? conn->host : zble_host_current();
-	if (!host) {
-		return -ENODEV;
-	}
-	k_mutex_lock(&host->lock, K_FOREVER);
-	(void)zble_gatts(host);
-	int err;
-	params->_ref = 0;
-	uint16_t handle = target_handle(host, params->uuid, params->attr);
-	if (!handle) {
-		err = params->uuid ? -ENOENT : -EINVAL;
-	} else if (!chrc_allows(host, handle, BT_GATT_CHRC_INDICATE)) {
-		err = -EINVAL;
-	} else if (conn) {
-		err = !link_up(conn) ? -ENOTCONN
-		      : !subscribed(conn, handle, BT_GATT_CCC_INDICATE) ? -EINVAL
-									 : indicate_one(conn, handle, params);
-	} else {
-		err = -ENOTCONN;
-		for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
-			struct bt_conn *c = &host->conns[i];
-			if (link_up(c) && subscribed(c, handle, BT_GATT_CCC_INDICATE)) {
-				int e = indicate_one(c, handle, params);
-				err = (err == -ENOTCONN || e) ? e : err;
-			}
-		}
-	}
-	k_mutex_unlock(&host->lock);
-	return err;
+	return send_value(conn, &indicate_kind, params->uuid, params->attr, params);
 }
 
 bool bt_gatt_is_subscribed(struct bt_conn *conn, const struct bt_gatt_attr *attr, uint16_t ccc_type)

@@ -81,13 +81,25 @@ static bool range_ok(struct bt_conn *conn, uint8_t op, uint16_t start, uint16_t 
 
 /* A response buffer, or NULL (counted: the request stays unanswered, as
  * an Error Response would need a buffer too). */
-static struct net_buf *rsp_alloc(struct bt_conn *conn, uint8_t op)
+struct net_buf *zble_gatts_rsp_alloc(struct bt_conn *conn, uint8_t op)
 {
 	struct net_buf *buf = zble_att_pdu_alloc(conn, op);
 	if (!buf) {
 		conn->host->gatts.stats.no_buffer++;
 	}
 	return buf;
+}
+
+/* Sends a search's response if it found anything; else Attribute Not Found
+ * at the start of the range searched. */
+static void send_search_rsp(struct bt_conn *conn, struct net_buf *buf, bool found, uint8_t req_op, uint16_t start)
+{
+	if (!found) {
+		net_buf_unref(buf);
+		zble_gatts_send_err(conn, req_op, start, BT_ATT_ERR_ATTRIBUTE_NOT_FOUND);
+		return;
+	}
+	zble_gatts_send_rsp(conn, buf);
 }
 
 static uint16_t room(struct bt_conn *conn, const struct net_buf *buf)
@@ -132,17 +144,12 @@ static void find_info(struct bt_conn *conn, const uint8_t *p, uint16_t len)
 	if (!range_ok(conn, BT_ATT_OP_FIND_INFO_REQ, start, end)) {
 		return;
 	}
-	struct find_info f = { conn, rsp_alloc(conn, BT_ATT_OP_FIND_INFO_RSP), 0 };
+	struct find_info f = { conn, zble_gatts_rsp_alloc(conn, BT_ATT_OP_FIND_INFO_RSP), 0 };
 	if (!f.buf) {
 		return;
 	}
 	zble_gatts_foreach(conn->host, start, end, find_info_cb, &f);
-	if (!f.format) {
-		net_buf_unref(f.buf);
-		zble_gatts_send_err(conn, BT_ATT_OP_FIND_INFO_REQ, start, BT_ATT_ERR_ATTRIBUTE_NOT_FOUND);
-		return;
-	}
-	zble_gatts_send_rsp(conn, f.buf);
+	send_search_rsp(conn, f.buf, f.format, BT_ATT_OP_FIND_INFO_REQ, start);
 }
 
 /* ---- Find By Type Value ---- */
@@ -214,18 +221,13 @@ static void find_type(struct bt_conn *conn, const uint8_t *p, uint16_t len)
 		return;
 	}
 	struct bt_uuid_16 type = BT_UUID_INIT_16(sys_get_le16(p + 4));
-	struct find_type f = { conn, rsp_alloc(conn, BT_ATT_OP_FIND_TYPE_RSP), &type.uuid, p + 6,
+	struct find_type f = { conn, zble_gatts_rsp_alloc(conn, BT_ATT_OP_FIND_TYPE_RSP), &type.uuid, p + 6,
 			       (uint16_t)(len - 6), 0 };
 	if (!f.buf) {
 		return;
 	}
 	zble_gatts_foreach(conn->host, start, end, find_type_cb, &f);
-	if (!f.found) {
-		net_buf_unref(f.buf);
-		zble_gatts_send_err(conn, BT_ATT_OP_FIND_TYPE_REQ, start, BT_ATT_ERR_ATTRIBUTE_NOT_FOUND);
-		return;
-	}
-	zble_gatts_send_rsp(conn, f.buf);
+	send_search_rsp(conn, f.buf, f.found, BT_ATT_OP_FIND_TYPE_REQ, start);
 }
 
 /* ---- Read By Type and Read By Group Type ---- */
@@ -311,21 +313,17 @@ static void read_type(struct bt_conn *conn, uint8_t op, const uint8_t *p, uint16
 		zble_gatts_send_err(conn, op, start, BT_ATT_ERR_UNSUPPORTED_GROUP_TYPE);
 		return;
 	}
-	struct read_type r = { conn, rsp_alloc(conn, (uint8_t)(op + 1)), &type.uuid, group, 0, 0, 0 };
+	struct read_type r = { conn, zble_gatts_rsp_alloc(conn, (uint8_t)(op + 1)), &type.uuid, group, 0, 0, 0 };
 	if (!r.buf) {
 		return;
 	}
 	zble_gatts_foreach(conn->host, start, end, read_type_cb, &r);
-	if (!r.entry_len) {
+	if (!r.entry_len && r.err) {
 		net_buf_unref(r.buf);
-		if (r.err) {
-			zble_gatts_send_err(conn, op, r.err_handle, r.err);
-		} else {
-			zble_gatts_send_err(conn, op, start, BT_ATT_ERR_ATTRIBUTE_NOT_FOUND);
-		}
+		zble_gatts_send_err(conn, op, r.err_handle, r.err);
 		return;
 	}
-	zble_gatts_send_rsp(conn, r.buf);
+	send_search_rsp(conn, r.buf, r.entry_len, op, start);
 }
 
 /* ---- Read, Read Blob, Read Multiple ---- */
@@ -368,7 +366,7 @@ static void read_one(struct bt_conn *conn, uint8_t op, const uint8_t *p, uint16_
 		zble_gatts_send_err(conn, op, handle, err);
 		return;
 	}
-	struct net_buf *buf = rsp_alloc(conn, (uint8_t)(op + 1));
+	struct net_buf *buf = zble_gatts_rsp_alloc(conn, (uint8_t)(op + 1));
 	if (!buf) {
 		return;
 	}
@@ -399,7 +397,7 @@ static void read_multiple(struct bt_conn *conn, uint8_t op, const uint8_t *p, ui
 		zble_gatts_send_err(conn, op, 0, BT_ATT_ERR_INVALID_PDU);
 		return;
 	}
-	struct net_buf *buf = rsp_alloc(conn, (uint8_t)(op + 1));
+	struct net_buf *buf = zble_gatts_rsp_alloc(conn, (uint8_t)(op + 1));
 	if (!buf) {
 		return;
 	}

@@ -49,12 +49,10 @@ void zble_gatts_write_req(struct bt_conn *conn, const uint8_t *p, uint16_t len)
 		zble_gatts_send_err(conn, BT_ATT_OP_WRITE_REQ, handle, err);
 		return;
 	}
-	struct net_buf *buf = zble_att_pdu_alloc(conn, BT_ATT_OP_WRITE_RSP);
-	if (!buf) {
-		conn->host->gatts.stats.no_buffer++;
-		return;
+	struct net_buf *buf = zble_gatts_rsp_alloc(conn, BT_ATT_OP_WRITE_RSP);
+	if (buf) {
+		zble_gatts_send_rsp(conn, buf);
 	}
-	zble_gatts_send_rsp(conn, buf);
 }
 
 void zble_gatts_write_cmd(struct bt_conn *conn, const uint8_t *p, uint16_t len)
@@ -114,9 +112,8 @@ void zble_gatts_prepare_write(struct bt_conn *conn, const uint8_t *p, uint16_t l
 		zble_gatts_send_err(conn, op, handle, BT_ATT_ERR_PREPARE_QUEUE_FULL);
 		return;
 	}
-	struct net_buf *buf = zble_att_pdu_alloc(conn, BT_ATT_OP_PREPARE_WRITE_RSP);
+	struct net_buf *buf = zble_gatts_rsp_alloc(conn, BT_ATT_OP_PREPARE_WRITE_RSP);
 	if (!buf) {
-		gs->stats.no_buffer++;
 		return;
 	}
 	gs->prep[gs->prep_count++] = (struct zble_gatt_prep_entry){ conn, handle, offset, vlen, gs->prep_used };
@@ -194,10 +191,8 @@ void zble_gatts_execute_write(struct bt_conn *conn, const uint8_t *p, uint16_t l
 		zble_gatts_send_err(conn, op, handle, err);
 		return;
 	}
-	struct net_buf *buf = zble_att_pdu_alloc(conn, BT_ATT_OP_EXEC_WRITE_RSP);
-	if (!buf) {
-		conn->host->gatts.stats.no_buffer++;
-		return;
+	struct net_buf *buf = zble_gatts_rsp_alloc(conn, BT_ATT_OP_EXEC_WRITE_RSP);
+	if (buf) {
+		zble_gatts_send_rsp(conn, buf);
 	}
-	zble_gatts_send_rsp(conn, buf);
 }
