@@ -91,9 +91,15 @@ static bool ext_event(struct zble_sim_ctrl *c, struct zble_sim_adv_set *a, struc
 	bool anon = a->props & PROP_ANON;
 	uint8_t atype, addr[6], stype, saddr[6];
 	ctrl_set_addr(c, a, &atype, addr);
+	/* TargetA: the peer's identity, or an RPA from its IRK (privacy) */
+	uint8_t ttype = a->peer_type, taddr[6];
+	memcpy(taddr, a->peer, 6);
+	if (directed) {
+		ctrl_sec_target_addr(c, a->own_type, &ttype, taddr);
+	}
 	if ((a->props & PROP_CONN) && s->init.ext && radio_init_listening(s, now, a->pri_phy) &&
 	    radio_init_accepts(s, atype, addr) &&
-	    (!directed || radio_targets(s, s->init.own_type, a->peer_type, a->peer, false))) {
+	    (!directed || radio_targets(s, s->init.own_type, ttype, taddr, false))) {
 		ctrl_own_addr(s, s->init.own_type, &stype, saddr);
 		bool allowed = directed || !(a->filter & 2) || ctrl_fal_has(c, stype, saddr);
 		struct radio_adv_src src = { .type = atype, .set = a->handle, .phy = a->sec_phy, .pdu_us = aux_adv_us(a) };
@@ -105,7 +111,7 @@ static bool ext_event(struct zble_sim_ctrl *c, struct zble_sim_adv_set *a, struc
 	if (!s->scan.ext || !radio_scanning(s, now, a->pri_phy)) {
 		return false;
 	}
-	if (directed ? !radio_targets(s, s->scan.own_type, a->peer_type, a->peer, true)
+	if (directed ? !radio_targets(s, s->scan.own_type, ttype, taddr, true)
 		     : !radio_scan_accepts(s, anon ? 0xff : atype, addr)) {
 		return false;
 	}
@@ -122,7 +128,7 @@ static bool ext_event(struct zble_sim_ctrl *c, struct zble_sim_adv_set *a, struc
 		memcpy(r.addr, addr, 6);
 	}
 	if (directed) {
-		ctrl_own_addr(s, s->scan.own_type, &r.dir_type, r.dir);
+		radio_direct_addr(s, s->scan.own_type, ttype, taddr, &r.dir_type, r.dir);
 	}
 	radio_ext_report(s, &r, a->data, a->data_len);
 	if ((a->props & PROP_SCAN) && radio_scan_active(s, a->pri_phy)) {

@@ -242,6 +242,15 @@ void ctrl_own_addr(const struct zble_sim_ctrl *c, uint8_t own_type, uint8_t *typ
 	}
 }
 
+bool ctrl_random_missing(const struct zble_sim_ctrl *c, uint8_t own_type)
+{
+	uint8_t rpa[6];
+	if (c->random_set || !(own_type & 1)) {
+		return false;
+	}
+	return own_type != 3 || !ctrl_sec_own_rpa(c, rpa);
+}
+
 /* ---- commands ---- */
 
 static bool busy_with_addr(const struct zble_sim_ctrl *c)
@@ -317,7 +326,7 @@ static void cmd_le_set_adv_enable(struct zble_sim_ctrl *c, uint16_t op, uint8_t 
 	uint8_t st = ST_SUCCESS;
 	if (enable > 1) {
 		st = ST_INVALID_PARAM;
-	} else if (enable && (c->adv.own_type & 1) && !c->random_set) {
+	} else if (enable && ctrl_random_missing(c, c->adv.own_type)) {
 		st = ST_INVALID_PARAM;
 	} else if (enable && c->adv.type != ADV_NONCONN_IND && c->adv.type != ADV_SCAN_IND) {
 		bool room = false;
@@ -339,7 +348,7 @@ static void cmd_le_set_scan_enable(struct zble_sim_ctrl *c, uint16_t op, const u
 	uint8_t st = ST_SUCCESS;
 	if (p[0] > 1 || p[1] > 1) {
 		st = ST_INVALID_PARAM;
-	} else if (p[0] && (c->scan.own_type & 1) && !c->random_set) {
+	} else if (p[0] && ctrl_random_missing(c, c->scan.own_type)) {
 		st = ST_INVALID_PARAM;
 	}
 	cmd_complete_status(c, op, st);
@@ -375,7 +384,7 @@ static void cmd_le_create_conn(struct zble_sim_ctrl *c, uint16_t op, const uint8
 	} else if (si < 4 || si > 0x4000 || sw < 4 || sw > si || p[4] > 1 || p[5] > 3 || p[12] > 3 ||
 		   !conn_params_valid(min, max, lat, to)) {
 		st = ST_INVALID_PARAM;
-	} else if ((p[12] & 1) && !c->random_set) {
+	} else if (ctrl_random_missing(c, p[12])) {
 		st = ST_INVALID_PARAM;
 	} else if (!room) {
 		st = ST_CONN_LIMIT;

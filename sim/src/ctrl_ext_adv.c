@@ -238,7 +238,10 @@ static uint8_t check_enable(struct zble_sim_ctrl *c, const uint8_t *p, uint8_t p
 		if (a->data_partial || a->rsp_partial) {
 			return ST_CMD_DISALLOWED;
 		}
-		if ((a->own_type & 1) && !a->random_set) {
+		/* 0x01, or 0x03 without a resolving list entry to make an RPA
+		 * from: the set's random address is needed (7.8.56). */
+		uint8_t rpa[6];
+		if ((a->own_type & 1) && !a->random_set && !(a->own_type == 3 && ctrl_sec_own_rpa(c, rpa))) {
 			return ST_INVALID_PARAM;
 		}
 		if (!legacy && (a->props & PROP_SCAN) && !a->rsp_len) {

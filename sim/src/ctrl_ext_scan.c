@@ -52,7 +52,7 @@ static void cmd_scan_enable(struct zble_sim_ctrl *c, uint16_t op, const uint8_t 
 		st = ST_INVALID_PARAM; /* scanning must fit inside each period */
 	} else if (en && dup == 2 && !period) {
 		st = ST_INVALID_PARAM; /* reset each period needs a period */
-	} else if (en && (c->scan.own_type & 1) && !c->random_set) {
+	} else if (en && ctrl_random_missing(c, c->scan.own_type)) {
 		st = ST_INVALID_PARAM;
 	}
 	ctrl_cmd_complete_status(c, op, st);
@@ -88,7 +88,7 @@ static void cmd_ext_create_conn(struct zble_sim_ctrl *c, uint16_t op, const uint
 		st = ST_INVALID_PARAM; /* LE 2M alone: nothing to scan on */
 	} else if (c->init.active) {
 		st = ST_CMD_DISALLOWED;
-	} else if ((p[1] & 1) && !c->random_set) {
+	} else if (ctrl_random_missing(c, p[1])) {
 		st = ST_INVALID_PARAM;
 	} else if (!ctrl_conn_room(c)) {
 		st = ST_CONN_LIMIT;

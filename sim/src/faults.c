@@ -296,10 +296,10 @@ static void beacon_event(struct zble_sim_population *pop, struct zble_sim_beacon
 			continue;
 		}
 		int8_t rssi = beacon_rssi(b, o);
-		radio_report(s, b->adv_type, false, 1, b->addr, b->data, b->data_len, rssi);
+		radio_report(s, b->adv_type, false, 1, b->addr, 0, NULL, b->data, b->data_len, rssi);
 		pop->reports++;
 		if (radio_scan_active(s, ZBLE_SIM_PHY_1M) && scannable) {
-			radio_report(s, b->adv_type, true, 1, b->addr, b->rsp, b->rsp_len, rssi);
+			radio_report(s, b->adv_type, true, 1, b->addr, 0, NULL, b->rsp, b->rsp_len, rssi);
 			pop->reports++;
 		}
 	}

@@ -298,14 +298,14 @@ bool radio_legacy_pdu(struct zble_sim_ctrl *c, struct zble_sim_ctrl *s, const st
 	}
 	if (directed) {
 		if (radio_targets(s, s->scan.own_type, a->peer_type, a->peer, true)) {
-			radio_report(s, a->type, false, a->atype, a->addr, NULL, 0, rssi);
+			radio_report(s, a->type, false, a->atype, a->addr, a->peer_type, a->peer, NULL, 0, rssi);
 		}
 		return false;
 	}
 	if (!radio_scan_accepts(s, a->atype, a->addr)) {
 		return false;
 	}
-	radio_report(s, a->type, false, a->atype, a->addr, a->data, a->dlen, rssi);
+	radio_report(s, a->type, false, a->atype, a->addr, 0, NULL, a->data, a->dlen, rssi);
 	if (radio_scan_active(s, ZBLE_SIM_PHY_1M) && scannable) {
 		ctrl_own_addr(s, s->scan.own_type, &stype, saddr);
 		/* Advertising filter policy 1, 3: scan requests from the list only. */
@@ -316,7 +316,7 @@ bool radio_legacy_pdu(struct zble_sim_ctrl *c, struct zble_sim_ctrl *s, const st
 		if (a->set != NO_ADV_SET && a->scan_req_notify) {
 			radio_scan_req_received(c, a->set, s);
 		}
-		radio_report(s, a->type, true, a->atype, a->addr, a->rsp, a->rlen, rssi);
+		radio_report(s, a->type, true, a->atype, a->addr, 0, NULL, a->rsp, a->rlen, rssi);
 	}
 	return false;
 }

@@ -138,7 +138,9 @@ void radio_ext_report(struct zble_sim_ctrl *s, const struct radio_ext_rpt *r, co
 		p[18] = r->dir_type;
 		memcpy(p + 19, r->dir, 6);
 		p[25] = (uint8_t)n;
-		memcpy(p + 26, data + off, n);
+		if (n) {
+			memcpy(p + 26, data + off, n); /* directed legacy PDUs: no data */
+		}
 		ctrl_event(s, EVT_LE_META, p, (uint8_t)(26 + n));
 		off = (uint16_t)(off + n);
 	} while (off < len);
@@ -178,8 +180,21 @@ static uint16_t legacy_ext_type(uint8_t adv_type, bool scan_rsp)
 	return scan_rsp ? (uint16_t)(t | EXT_RPT_SCAN_RSP) : t;
 }
 
+void radio_direct_addr(const struct zble_sim_ctrl *s, uint8_t own_type, uint8_t type, const uint8_t addr[6],
+		       uint8_t *dir_type, uint8_t dir[6])
+{
+	if (ctrl_sec_target_resolves(s, type, addr)) {
+		uint8_t id_type;
+		ctrl_own_addr(s, own_type & 1, &id_type, dir);
+		*dir_type = (uint8_t)(0x02 | id_type);
+		return;
+	}
+	*dir_type = is_rpa(type, addr) ? 0xfe : type;
+	memcpy(dir, addr, 6);
+}
+
 void radio_report(struct zble_sim_ctrl *s, uint8_t adv_type, bool scan_rsp, uint8_t addr_type, const uint8_t addr[6],
-		  const uint8_t *data, uint8_t dlen, int8_t rssi)
+		  uint8_t ttype, const uint8_t *taddr, const uint8_t *data, uint8_t dlen, int8_t rssi)
 {
 	uint8_t id[6]; /* privacy: the identity of a resolved RPA */
 	memcpy(id, addr, 6);
@@ -198,8 +213,8 @@ void radio_report(struct zble_sim_ctrl *s, uint8_t adv_type, bool scan_rsp, uint
 			.rssi = rssi,
 		};
 		memcpy(r.addr, addr, 6);
-		if (directed) {
-			ctrl_own_addr(s, s->scan.own_type, &r.dir_type, r.dir);
+		if (directed && taddr) {
+			radio_direct_addr(s, s->scan.own_type, ttype, taddr, &r.dir_type, r.dir);
 		}
 		radio_ext_report(s, &r, data, dlen);
 		return;

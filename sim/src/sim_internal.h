@@ -216,6 +216,11 @@ bool ctrl_conn_room(const struct zble_sim_ctrl *c);
 bool ctrl_conn_params_valid(uint16_t min, uint16_t max, uint16_t latency, uint16_t timeout);
 /* The address this controller uses on air for an own-address type. */
 void ctrl_own_addr(const struct zble_sim_ctrl *c, uint8_t own_type, uint8_t *type, uint8_t addr[6]);
+/* Own address type 0x01, or 0x03 without a resolving list entry to make an
+ * RPA from, while no random address was set: enabling advertising,
+ * scanning or initiating fails with Invalid HCI Command Parameters
+ * (Vol 4 Part E 7.8.9, 7.8.11, 7.8.12, 7.8.65, 7.8.66). */
+bool ctrl_random_missing(const struct zble_sim_ctrl *c, uint8_t own_type);
 
 /* ctrl_ext_adv.c: advertising set commands (true: op was theirs) */
 bool ctrl_ext_adv_cmd(struct zble_sim_ctrl *c, uint16_t op, const uint8_t *p, uint8_t plen);
@@ -244,11 +249,20 @@ void radio_init_cancel(struct zble_sim_ctrl *c);
 /* Drops every link of c without telling it (reset, removal). */
 void radio_drop_links(struct zble_sim_ctrl *c);
 void radio_disconnect_side(struct zble_sim *sim, struct zble_sim_link *l, int side, uint8_t reason);
-/* An advertising report from a beacon (no controller) to scanner s:
- * a legacy PDU, reported in the form the scanner uses, if its filter
- * policy lets it through. */
+/* A legacy advertising PDU (or a beacon's, without a controller) as
+ * scanner s reports it, in the form the scanner uses. Directed PDUs carry
+ * TargetA (ttype, taddr; NULL otherwise) for the extended report's
+ * Direct_Address. */
 void radio_report(struct zble_sim_ctrl *s, uint8_t adv_type, bool scan_rsp, uint8_t addr_type, const uint8_t addr[6],
-		  const uint8_t *data, uint8_t dlen, int8_t rssi);
+		  uint8_t ttype, const uint8_t *taddr, const uint8_t *data, uint8_t dlen, int8_t rssi);
+/* Direct_Address_Type and Direct_Address of an extended advertising report
+ * (Vol 4 Part E 7.7.65.13) for TargetA (type, addr) received by scanner s
+ * scanning with own_type: an RPA that s resolves is reported as the
+ * identity it stands for (0x02: public, own address type 0x00/0x02;
+ * 0x03: random static, 0x01/0x03), one it cannot resolve as 0xfe, any
+ * other address as it is. */
+void radio_direct_addr(const struct zble_sim_ctrl *s, uint8_t own_type, uint8_t type, const uint8_t addr[6],
+		       uint8_t *dir_type, uint8_t dir[6]);
 /* One legacy advertising PDU (from legacy advertising or a set using
  * legacy PDUs) as a scanner or initiator s receives it. */
 struct radio_legacy_adv {

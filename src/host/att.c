@@ -64,6 +64,11 @@ bool zble_att_usable(const struct bt_conn *conn)
 	return conn && conn->att.up;
 }
 
+bool zble_att_req_pending(const struct bt_conn *conn)
+{
+	return conn->att.req_op != 0;
+}
+
 static void release_rsp_buf(struct bt_conn *conn)
 {
 	if (conn->att.rsp_buf) {

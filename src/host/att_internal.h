@@ -85,6 +85,8 @@ void zble_gatt_server_disconnected(struct bt_conn *conn);
 
 /* Whether the bearer carries PDUs: connected, no transaction timed out. */
 bool zble_att_usable(const struct bt_conn *conn);
+/* Whether the client's request is out, its answer not yet taken. */
+bool zble_att_req_pending(const struct bt_conn *conn);
 /* Sends a request (a buffer from zble_att_pdu_alloc) as the client's one
  * outstanding request and starts its 30 s transaction timer; the answer
  * goes to zble_gatt_client_rsp. Takes buf. 0, -EBUSY (one outstanding),

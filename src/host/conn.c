@@ -720,7 +720,9 @@ void zble_conn_teardown(struct zble_host *host)
 		k_work_cancel_delayable(&c->create_timeout);
 		if (atomic_get(&c->ref) && c->state != BT_CONN_STATE_DISCONNECTED) {
 			if (c->state != BT_CONN_STATE_CONNECTING) {
-				/* Its channels close and pending ATT work fails now. */
+				/* Its channels close and pending ATT work fails now,
+				 * seeing the link gone as on a real disconnection. */
+				c->state = BT_CONN_STATE_DISCONNECTED;
 				zble_l2cap_conn_disconnected(c);
 			}
 			conn_gone(c);

@@ -394,13 +394,29 @@ static void ccc_next(struct bt_conn *conn, struct bt_gatt_subscribe_params *p)
 	}
 }
 
+static bool listed(const sys_slist_t *l, const sys_snode_t *node)
+{
+	SYS_SLIST_FOR_EACH_NODE(l, n) {
+		if (n == node) {
+			return true;
+		}
+	}
+	return false;
+}
+
 void zble_gatt_client_value(struct bt_conn *conn, uint16_t handle, const uint8_t *data, uint16_t len)
 {
-	SYS_SLIST_FOR_EACH_NODE_SAFE(&conn->gattc.subscriptions, n, s) {
+	sys_slist_t *subs = &conn->gattc.subscriptions;
+	sys_snode_t *n = sys_slist_peek_head(subs);
+	while (n) {
 		struct bt_gatt_subscribe_params *p = CONTAINER_OF(n, struct bt_gatt_subscribe_params, node);
+		sys_snode_t *after = sys_slist_peek_next(n);
 		if (p->value_handle == handle && p->notify(conn, p, data, len) == BT_GATT_ITER_STOP) {
 			(void)bt_gatt_unsubscribe(conn, p);
 		}
+		/* A callback may unsubscribe others too: go on from what is
+		 * still listed, never from a removed node. */
+		n = listed(subs, n) ? sys_slist_peek_next(n) : listed(subs, after) ? after : NULL;
 	}
 }
 
@@ -444,7 +460,11 @@ void zble_gatt_client_rsp(struct bt_conn *conn, uint8_t err, const uint8_t *pdu,
 	if (!r || !gc->sent) {
 		return;
 	}
-	gc->sent = false;
+	/* gc->sent stays set while the answer is handled: a call the
+	 * application makes from a result callback queues behind the running
+	 * procedure and must not send that procedure's next request early.
+	 * Ending the procedure clears it (pop); one that goes on is cleared
+	 * below unless a later procedure has meanwhile sent its request. */
 	switch (r->kind) {
 	case REQ_DISCOVER:
 		zble_gattc_discover_rsp(conn, r->params, err, pdu, len);
@@ -466,6 +486,9 @@ void zble_gatt_client_rsp(struct bt_conn *conn, uint8_t err, const uint8_t *pdu,
 	default:
 		zble_gattc_finish(conn, err);
 		break;
+	}
+	if (!zble_att_req_pending(conn)) {
+		gc->sent = false;
 	}
 	zble_gatt_client_pump(conn);
 }

@@ -61,10 +61,14 @@ void zble_l2cap_sig_reject(struct bt_conn *conn, uint8_t ident, uint16_t reason,
 	conn->host->stats.l2cap_rejects++;
 }
 
-/* Identifiers of our requests: 1..255 in turn (0 is never valid). */
+/* Identifiers of our commands: 1..255 in turn (0 is never valid), passing
+ * over those of requests still waiting for their response (at most
+ * CONFIG_BT_L2CAP_MAX_CHAN + 1 of them, so one is always free). */
 uint8_t zble_l2cap_next_ident(struct bt_conn *conn)
 {
-	conn->sig_ident = (uint8_t)(conn->sig_ident % 255 + 1);
+	do {
+		conn->sig_ident = (uint8_t)(conn->sig_ident % 255 + 1);
+	} while (conn->sig_ident == conn->l2cap.param_ident || zble_l2cap_coc_ident_pending(conn, conn->sig_ident));
 	return conn->sig_ident;
 }
 
@@ -97,7 +101,11 @@ static void sig_recv(struct bt_conn *conn, const uint8_t *p, uint16_t len)
 		/* Answer with the identifier of the first command, if any. */
 		uint8_t mtu[2];
 		sys_put_le16(SIG_MTU, mtu);
-		zble_l2cap_sig_reject(conn, len >= 2 ? p[1] : 0, ZBLE_SIG_REJECT_MTU_EXCEEDED, mtu, 2);
+		if (p[1] != 0) { /* identifier 0 is never valid, not even in a reject */
+			zble_l2cap_sig_reject(conn, p[1], ZBLE_SIG_REJECT_MTU_EXCEEDED, mtu, 2);
+		} else {
+			conn->host->stats.malformed++;
+		}
 		return;
 	}
 	if (len < 4 || sys_get_le16(p + 2) != len - 4u) {

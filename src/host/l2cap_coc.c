@@ -55,6 +55,11 @@ static struct bt_l2cap_le_chan *by_ident(struct bt_conn *conn, uint8_t ident)
 	return NULL;
 }
 
+bool zble_l2cap_coc_ident_pending(struct bt_conn *conn, uint8_t ident)
+{
+	return ident != 0 && by_ident(conn, ident) != NULL;
+}
+
 static struct bt_l2cap_server *server_by_psm(struct zble_host *host, uint16_t psm)
 {
 	SYS_SLIST_FOR_EACH_NODE(&host->l2cap.servers, n) {
@@ -126,6 +131,7 @@ static void chan_reset(struct bt_l2cap_le_chan *le)
 	le->_sdu_frames = 0;
 	le->_rx_owed = 0;
 	le->_deferred_n = 0;
+	le->_deferred_merged = 0;
 	for (size_t i = 0; i < ARRAY_SIZE(le->chan.status); i++) {
 		atomic_clear(&le->chan.status[i]);
 	}
@@ -144,7 +150,10 @@ static int rx_setup(struct bt_l2cap_le_chan *le)
 	if (le->rx.mtu < BT_L2CAP_LE_MIN_MTU || le->rx.mps < BT_L2CAP_LE_MIN_MTU) {
 		return -EINVAL;
 	}
-	if (atomic_get(&le->rx.credits) <= 0 || atomic_get(&le->rx.credits) > UINT16_MAX) {
+	/* What the application set is kept for the channel's next use. */
+	atomic_val_t set = atomic_get(&le->rx.credits);
+	le->_rx_init_credits = set > 0 && set <= UINT16_MAX ? (uint16_t)set : 0;
+	if (!le->_rx_init_credits) {
 		atomic_set(&le->rx.credits, zble_coc_init_credits(le));
 	}
 	return 0;
@@ -165,6 +174,8 @@ static void detach(struct bt_l2cap_le_chan *le)
 	sys_slist_find_and_remove(&conn->l2cap.chans, &le->chan.node);
 	zble_coc_flush(le);
 	le->state = BT_L2CAP_DISCONNECTED;
+	/* Not what the peer held at the end: the initial credits again. */
+	atomic_set(&le->rx.credits, le->_rx_init_credits);
 	bool had_request = le->ident != 0;
 	le->ident = 0;
 	if (had_request) {
@@ -331,13 +342,26 @@ static void le_conn_req(struct bt_conn *conn, uint8_t ident, const uint8_t *d)
 static void le_conn_rsp(struct bt_conn *conn, uint8_t ident, const uint8_t *d)
 {
 	struct bt_l2cap_le_chan *le = by_ident(conn, ident);
-	if (!le || le->state != BT_L2CAP_CONNECTING) {
+	/* Disconnected by the application while connecting: no peer CID yet. */
+	bool abandoned = le && le->state == BT_L2CAP_DISCONNECTING && le->tx.cid == 0;
+	if (!le || (le->state != BT_L2CAP_CONNECTING && !abandoned)) {
 		return; /* not ours, or too late: ignored */
 	}
 	uint16_t dcid = sys_get_le16(d), mtu = sys_get_le16(d + 2), mps = sys_get_le16(d + 4);
 	uint16_t credits = sys_get_le16(d + 6), result = sys_get_le16(d + 8);
 	le->ident = 0;
 	rtx_update(conn);
+	if (abandoned) {
+		/* Accepted: the peer holds a channel, which it must hear is gone
+		 * (or our CID, used again, would clash with it there). */
+		if (result == BT_L2CAP_LE_SUCCESS && valid_dyn_cid(dcid) && !by_tx_cid(conn, dcid)) {
+			le->tx.cid = dcid;
+			start_disconnect(le);
+		} else {
+			chan_close(le, 0);
+		}
+		return;
+	}
 	if (result != BT_L2CAP_LE_SUCCESS) {
 		le->result = result;
 		chan_close(le, -ECONNREFUSED);
@@ -565,8 +589,8 @@ int bt_l2cap_chan_connect(struct bt_conn *conn, struct bt_l2cap_chan *chan, uint
 	uint16_t cid = 0;
 	if (conn->host != host) {
 		err = -EINVAL;
-	} else if (conn->state != BT_CONN_STATE_CONNECTED) {
-		err = -ENOTCONN;
+	} else if (conn->state != BT_CONN_STATE_CONNECTED || !__atomic_load_n(&host->ready, __ATOMIC_SEQ_CST)) {
+		err = -ENOTCONN; /* also while bt_disable drops the links */
 	} else if (le->state != BT_L2CAP_DISCONNECTED) {
 		err = -EBUSY;
 	} else if (sys_slist_len(&conn->l2cap.chans) >= CONFIG_BT_L2CAP_MAX_CHAN || !(cid = free_cid(conn))) {
@@ -612,7 +636,11 @@ int bt_l2cap_chan_disconnect(struct bt_l2cap_chan *chan)
 	if (!chan->conn || chan->conn->host != host) {
 		err = -ENOTCONN;
 	} else if (le->state == BT_L2CAP_CONNECTING) {
-		chan_close(le, 0); /* the peer's late answer is ignored */
+		/* The peer may be accepting: its answer is awaited (RTX runs on),
+		 * then the channel closes, after a Disconnection Request if
+		 * it was accepted. */
+		le->state = BT_L2CAP_DISCONNECTING;
+		atomic_set_bit(le->chan.status, BT_L2CAP_STATUS_SHUTDOWN);
 	} else if (le->state == BT_L2CAP_CONNECTED) {
 		start_disconnect(le);
 	} else {

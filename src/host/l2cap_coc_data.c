@@ -61,6 +61,7 @@ void zble_coc_flush(struct bt_l2cap_le_chan *le)
 	}
 	le->_rx_owed = 0;
 	le->_deferred_n = 0;
+	le->_deferred_merged = 0;
 }
 
 /* ---- sending ---- */
@@ -244,8 +245,11 @@ static void deliver(struct bt_l2cap_le_chan *le)
 		if (le->_deferred_n < CONFIG_BT_L2CAP_DEFERRED_MAX) {
 			le->_deferred[le->_deferred_n++] = frames;
 		} else {
+			/* Table full: the last entry returns these frames too, and
+			 * one later completion returns nothing in exchange. */
 			uint16_t *lastd = &le->_deferred[CONFIG_BT_L2CAP_DEFERRED_MAX - 1];
 			*lastd = (uint16_t)MIN((uint32_t)*lastd + frames, (uint32_t)UINT16_MAX);
+			le->_deferred_merged++;
 		}
 		return;
 	}
@@ -377,6 +381,9 @@ int bt_l2cap_chan_recv_complete(struct bt_l2cap_chan *chan, struct net_buf *buf)
 			frames = le->_deferred[0];
 			le->_deferred_n--;
 			memmove(le->_deferred, le->_deferred + 1, le->_deferred_n * sizeof(le->_deferred[0]));
+		} else if (le->_deferred_merged) {
+			le->_deferred_merged--;
+			frames = 0; /* its credits went back with a merged entry */
 		} else {
 			/* More completions than deferrals: the fewest frames it could be. */
 			frames = (uint16_t)((buf->len + BT_L2CAP_SDU_HDR_SIZE + le->rx.mps - 1u) / le->rx.mps);

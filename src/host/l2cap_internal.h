@@ -30,6 +30,8 @@ uint8_t zble_l2cap_next_ident(struct bt_conn *conn);
 
 /* l2cap_coc.c */
 void zble_l2cap_coc_conn_init(struct bt_conn *conn);
+/* A request of ours with that identifier awaits its response. */
+bool zble_l2cap_coc_ident_pending(struct bt_conn *conn, uint8_t ident);
 /* The peer rejected our request with that identifier. */
 void zble_l2cap_coc_rejected(struct bt_conn *conn, uint8_t ident);
 /* The peer broke the protocol on the channel: disconnect it (err -EPROTO). */

@@ -632,6 +632,165 @@ static void test_call_from_callback(void **state)
 	assert_int_equal(g.read_ends, 2);
 }
 
+/* Calls made from a result callback while the procedure still runs (a
+ * subscribe from a characteristic found, as Zephyr's central samples do; a
+ * read from a piece of a long read) queue behind it: the running
+ * procedure's next request is not sent early or twice, and the queued one
+ * runs after it. */
+static struct bt_gatt_subscribe_params mid_sub;
+static struct bt_gatt_read_params mid_read;
+static int mid_subscribed;
+
+static uint8_t on_mid_notify(struct bt_conn *conn, struct bt_gatt_subscribe_params *params, const void *data,
+			     uint16_t length)
+{
+	(void)conn;
+	(void)params;
+	(void)data;
+	(void)length;
+	return BT_GATT_ITER_CONTINUE;
+}
+
+static void on_mid_subscribe(struct bt_conn *conn, uint8_t err, struct bt_gatt_subscribe_params *params)
+{
+	(void)conn;
+	(void)params;
+	assert_int_equal(err, 0);
+	mid_subscribed++;
+}
+
+static uint8_t on_discover_subscribe(struct bt_conn *conn, const struct bt_gatt_attr *attr,
+				     struct bt_gatt_discover_params *params)
+{
+	(void)params;
+	if (!attr) {
+		g.ends++;
+		return BT_GATT_ITER_STOP;
+	}
+	g.found++;
+	const struct bt_gatt_chrc *c = attr->user_data;
+	mid_sub = (struct bt_gatt_subscribe_params){ .notify = on_mid_notify, .subscribe = on_mid_subscribe,
+						     .value_handle = c->value_handle,
+						     .ccc_handle = (uint16_t)(c->value_handle + 1),
+						     .value = BT_GATT_CCC_NOTIFY };
+	assert_int_equal(bt_gatt_subscribe(conn, &mid_sub), 0);
+	return BT_GATT_ITER_STOP;
+}
+
+static uint8_t on_read_mid(struct bt_conn *conn, uint8_t err, struct bt_gatt_read_params *params, const void *data,
+			   uint16_t length)
+{
+	(void)params;
+	(void)err;
+	if (!data) {
+		g.read_ends++;
+		return BT_GATT_ITER_STOP;
+	}
+	g.pieces++;
+	g.data_len = (uint16_t)(g.data_len + length);
+	if (params != &mid_read && g.pieces == 1) {
+		mid_read = (struct bt_gatt_read_params){ .func = on_read_mid, .handle_count = 1,
+							 .single = { .handle = 0x44 } };
+		assert_int_equal(bt_gatt_read(conn, &mid_read), 0);
+	}
+	return BT_GATT_ITER_CONTINUE;
+}
+
+static void test_call_from_result_callback(void **state)
+{
+	(void)state;
+	mid_subscribed = 0;
+	struct bt_gatt_discover_params dp = { .func = on_discover_subscribe, .start_handle = 0x10, .end_handle = 0x20,
+					      .type = BT_GATT_DISCOVER_CHARACTERISTIC };
+	assert_int_equal(bt_gatt_discover(t->conn, &dp), 0);
+	att_run();
+	ATT_EXPECT(0x08, 0x10, 0x00, 0x20, 0x00, 0x03, 0x28);
+	ATT_IN(0x09, 7, 0x11, 0x00, 0x10, 0x12, 0x00, 0x37, 0x2a);
+	att_run();
+	/* The discovery stopped: the CCC write goes next, alone. */
+	ATT_EXPECT(0x12, 0x13, 0x00, 0x01, 0x00);
+	att_expect_none();
+	ATT_IN(0x13);
+	att_run();
+	att_expect_none();
+	assert_int_equal(g.found, 1);
+	assert_int_equal(mid_subscribed, 1);
+
+	/* A long read whose first piece queues another read. */
+	struct bt_gatt_read_params rp = { .func = on_read_mid, .handle_count = 1, .single = { .handle = 0x21 } };
+	assert_int_equal(bt_gatt_read(t->conn, &rp), 0);
+	att_run();
+	ATT_EXPECT(0x0a, 0x21, 0x00);
+	uint8_t piece[23] = { 0x0b };
+	att_in(piece, 23);
+	att_run();
+	ATT_EXPECT(0x0c, 0x21, 0x00, 22, 0x00);
+	att_expect_none();
+	ATT_IN(0x0d, 0x01, 0x02);
+	att_run();
+	ATT_EXPECT(0x0a, 0x44, 0x00);
+	att_expect_none();
+	ATT_IN(0x0b, 0x05);
+	att_run();
+	att_expect_none();
+	assert_int_equal(g.pieces, 3);
+	assert_int_equal(g.data_len, 25);
+	assert_int_equal(g.read_ends, 2);
+}
+
+/* Two and more subscriptions to one handle: each hears a notification
+ * once; one whose callback unsubscribes another leaves the rest notified
+ * and the one it unsubscribed hears no value after that. */
+static struct bt_gatt_subscribe_params subs[3];
+static int sub_values[3], sub_ends[3];
+
+static uint8_t on_sub_notify(struct bt_conn *conn, struct bt_gatt_subscribe_params *params, const void *data,
+			     uint16_t length)
+{
+	(void)length;
+	int i = (int)(params - subs);
+	if (!data) {
+		sub_ends[i]++;
+		return BT_GATT_ITER_STOP;
+	}
+	sub_values[i]++;
+	if (i == 0 && sub_values[0] == 1) {
+		assert_int_equal(bt_gatt_unsubscribe(conn, &subs[1]), 0);
+	}
+	return BT_GATT_ITER_CONTINUE;
+}
+
+static void test_notify_two_subscriptions(void **state)
+{
+	(void)state;
+	memset(sub_values, 0, sizeof(sub_values));
+	memset(sub_ends, 0, sizeof(sub_ends));
+	for (int i = 0; i < 3; i++) {
+		subs[i] = (struct bt_gatt_subscribe_params){ .notify = on_sub_notify, .value_handle = 0x30,
+							     .ccc_handle = 0x31, .value = BT_GATT_CCC_NOTIFY };
+		assert_int_equal(bt_gatt_subscribe(t->conn, &subs[i]), 0);
+		att_run();
+		ATT_EXPECT(0x12, 0x31, 0x00, 0x01, 0x00);
+		ATT_IN(0x13);
+		att_run();
+	}
+	ATT_IN(0x1b, 0x30, 0x00, 0x42);
+	att_run();
+	assert_int_equal(sub_values[0], 1);
+	assert_int_equal(sub_values[1], 0);
+	assert_int_equal(sub_values[2], 1);
+	/* The unsubscription keeps the CCC as the others need it. */
+	ATT_EXPECT(0x12, 0x31, 0x00, 0x01, 0x00);
+	ATT_IN(0x13);
+	att_run();
+	assert_int_equal(sub_ends[1], 1);
+	ATT_IN(0x1b, 0x30, 0x00, 0x43);
+	att_run();
+	assert_int_equal(sub_values[0], 2);
+	assert_int_equal(sub_values[1], 0);
+	assert_int_equal(sub_values[2], 2);
+}
+
 /* No answer in 30 s: this and the queued procedures fail, the bearer
  * refuses further work and the link is disconnected. */
 static void test_timeout(void **state)
@@ -745,6 +904,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_without_response, setup, att_teardown),
 		cmocka_unit_test_setup_teardown(test_queue_runs_in_order, setup, att_teardown),
 		cmocka_unit_test_setup_teardown(test_call_from_callback, setup, att_teardown),
+		cmocka_unit_test_setup_teardown(test_call_from_result_callback, setup, att_teardown),
+		cmocka_unit_test_setup_teardown(test_notify_two_subscriptions, setup, att_teardown),
 		cmocka_unit_test_setup_teardown(test_timeout, setup, att_teardown),
 		cmocka_unit_test_setup_teardown(test_link_end_and_bad_arguments, setup, att_teardown),
 		cmocka_unit_test_setup_teardown(test_disable_ends_procedures, setup, att_teardown),

@@ -290,11 +290,76 @@ static void test_client_connect(void **state)
 	assert_int_equal(b->disconnected, 5);
 	assert_int_equal(b->le.err, -EOPNOTSUPP);
 
-	/* Disconnecting a channel still connecting closes it at once. */
+	/* Disconnecting a channel still connecting: it waits for the answer;
+	 * refused, it closes then. */
+	out_reset();
 	assert_int_equal(bt_l2cap_chan_connect(g->conn, &b->le.chan, 0x0082), 0);
 	assert_int_equal(bt_l2cap_chan_disconnect(&b->le.chan), 0);
-	assert_int_equal(b->disconnected, 6);
 	assert_int_equal(bt_l2cap_chan_disconnect(&b->le.chan), -ENOTCONN);
+	take_all();
+	assert_int_equal(chan_state(b), BT_L2CAP_DISCONNECTING);
+	assert_int_equal(b->disconnected, 5);
+	idx = find_sig(0x14, 0);
+	sig_in_ident(0x15, g->out[idx].d[1], refused, sizeof(refused));
+	run();
+	assert_int_equal(b->disconnected, 6);
+	assert_int_equal(b->connected, 0);
+	assert_int_equal(b->le.err, 0);
+	assert_null(b->le.chan.conn);
+	take_all();
+	assert_pools_full();
+}
+
+/* Disconnecting a channel the peer then accepts (Vol 3 Part A 4.6): the
+ * peer holds a channel to our CID, so it gets a Disconnection Request for
+ * it; forgotten, our next request from that CID would clash with it there
+ * ("Source CID already allocated"). */
+static void test_disconnect_while_connecting_accepted(void **state)
+{
+	(void)state;
+	env_link();
+	struct tchan *a = &g->tch[0];
+	out_reset();
+	assert_int_equal(bt_l2cap_chan_connect(g->conn, &a->le.chan, 0x0080), 0);
+	take();
+	int idx = find_sig(0x14, 0);
+	assert_true(idx >= 0);
+	uint8_t ident = g->out[idx].d[1];
+	assert_int_equal(bt_l2cap_chan_disconnect(&a->le.chan), 0);
+	static uint8_t d[50];
+	struct net_buf *buf = sdu_alloc(d, 50);
+	assert_int_equal(bt_l2cap_chan_send(&a->le.chan, buf), -ESHUTDOWN);
+	net_buf_unref(buf);
+	assert_int_equal(bt_l2cap_chan_give_credits(&a->le.chan, 1), -ENOTCONN);
+	/* Frames and a peer's disconnection request for it before the answer. */
+	l2cap_in(0x0040, d, 10);
+	uint8_t req[4] = { 0x40, 0, 0x60, 0 };
+	out_reset();
+	sig_in(0x06, req, 4);
+	take_all();
+	assert_int_equal(g->n_out, 0); /* not its channel yet: discarded */
+	assert_int_equal(a->recvs, 0);
+	/* Accepted: a Disconnection Request for the peer's new channel. */
+	uint8_t rsp[10] = { 0x60, 0, 100, 0, 100, 0, 5, 0, 0, 0 };
+	sig_in_ident(0x15, ident, rsp, sizeof(rsp));
+	take_all();
+	assert_int_equal(a->connected, 0);
+	assert_int_equal(a->disconnected, 0);
+	assert_int_equal(chan_state(a), BT_L2CAP_DISCONNECTING);
+	assert_int_equal(count_cid(0x0060), 0); /* no data on it */
+	peer_disconn_rsp(a);
+	assert_int_equal(a->disconnected, 1);
+	assert_int_equal(a->released, 1);
+	assert_int_equal(a->le.err, 0);
+	assert_null(a->le.chan.conn);
+	/* Never answered: closed at the RTX timeout like any request. */
+	if (ktest_is_coop()) {
+		assert_int_equal(bt_l2cap_chan_connect(g->conn, &a->le.chan, 0x0080), 0);
+		assert_int_equal(bt_l2cap_chan_disconnect(&a->le.chan), 0);
+		ktest_run_ms(&g->k, CONFIG_BT_L2CAP_RTX_TIMEOUT_MS + 100);
+		assert_int_equal(a->disconnected, 2);
+		assert_int_equal(chan_state(a), BT_L2CAP_DISCONNECTED);
+	}
 	take_all();
 	assert_pools_full();
 }
@@ -1026,12 +1091,230 @@ static void test_signalling_lengths(void **state)
 	assert_pools_full();
 }
 
+/* ---- regressions ---- */
+
+/* Our identifiers cycle 1..255, and Flow Control Credit Indications use
+ * them up quickly; one still waiting for its response is never handed out
+ * again (Vol 3 Part A 4: the identifier matches a response to its request),
+ * or the peer's answer to one request would settle the other. */
+static void test_ident_not_reused_while_pending(void **state)
+{
+	(void)state;
+	env_link();
+	struct tchan *a = &g->tch[0], *b = &g->tch[1], *c = &g->tch[2];
+	open_to_peer(a, 0x0080, 0x0060, 100, 100, 10);
+	out_reset();
+	assert_int_equal(bt_l2cap_chan_connect(g->conn, &b->le.chan, 0x0081), 0);
+	take();
+	int idx = find_sig(0x14, 0);
+	assert_true(idx >= 0);
+	uint8_t b_ident = g->out[idx].d[1];
+	/* 254 more commands bring the counter round to b's identifier. */
+	for (int i = 0; i < 254; i++) {
+		assert_int_equal(bt_l2cap_chan_give_credits(&a->le.chan, 1), 0);
+		if (i % 4 == 3) {
+			out_reset();
+			take();
+		}
+	}
+	out_reset();
+	take_all();
+	assert_int_equal(bt_l2cap_chan_connect(g->conn, &c->le.chan, 0x0082), 0);
+	take();
+	idx = find_sig(0x14, 0);
+	assert_true(idx >= 0);
+	uint8_t c_ident = g->out[idx].d[1];
+	assert_int_not_equal(c_ident, b_ident);
+	assert_int_not_equal(c_ident, 0);
+	/* The answer to c opens c, not b. */
+	uint8_t rsp[10] = { 0x62, 0, 100, 0, 100, 0, 3, 0, 0, 0 };
+	sig_in_ident(0x15, c_ident, rsp, sizeof(rsp));
+	run();
+	assert_int_equal(c->connected, 1);
+	assert_int_equal(c->le.tx.cid, 0x0062);
+	assert_int_equal(b->connected, 0);
+	assert_int_equal(chan_state(b), BT_L2CAP_CONNECTING);
+	sys_put_le16(0x0061, rsp);
+	sig_in_ident(0x15, b_ident, rsp, sizeof(rsp));
+	run();
+	assert_int_equal(b->connected, 1);
+	assert_int_equal(b->le.tx.cid, 0x0061);
+	take_all();
+	assert_pools_full();
+}
+
+/* A channel object used again starts with the initial credits set for it
+ * (or the default), not with what the peer happened to hold when the
+ * previous channel closed: fewer than one SDU's worth would stall the
+ * peer for good (credits come back per whole SDU). */
+static void test_reuse_initial_credits(void **state)
+{
+	(void)state;
+	env_link();
+	register_server(0x0080, BT_SECURITY_L1);
+	struct tchan *a = &g->tch[0];
+	a->le.rx.mtu = 500;
+	a->le.rx.mps = 100;
+	a->recv_ret = -EINPROGRESS;
+	int idx = -1;
+	open_from_peer(a, 0x0080, 0x0041, 100, 100, 5);
+	idx = find_sig(0x15, 0);
+	assert_int_equal(sys_get_le16(g->out[idx].d + 4 + 6), 12); /* 2 SDUs of 502 bytes in 100 */
+	static uint8_t sdu[500];
+	fill(sdu, sizeof(sdu), 3);
+	sdu_in(a->le.rx.cid, sdu, 500, 100); /* 6 frames, held */
+	uint8_t part[100] = { 0xf4, 0x01 };
+	l2cap_in(a->le.rx.cid, part, sizeof(part)); /* 3 of the next SDU's frames */
+	l2cap_in(a->le.rx.cid, part, sizeof(part));
+	l2cap_in(a->le.rx.cid, part, sizeof(part));
+	run();
+	assert_int_equal(a->recvs, 1);
+	assert_int_equal(atomic_get(&a->le.rx.credits), 3);
+	/* The peer closes the channel; the held SDU is given back late. */
+	uint8_t req[4];
+	sys_put_le16(a->le.rx.cid, req);
+	sys_put_le16(0x0041, req + 2);
+	sig_in(0x06, req, 4);
+	take_all();
+	assert_int_equal(a->disconnected, 1);
+	assert_int_equal(bt_l2cap_chan_recv_complete(&a->le.chan, a->held[0]), -ENOTCONN);
+	/* Accepted again: the default initial credits. */
+	a->connected = 0;
+	a->nheld = 0;
+	open_from_peer(a, 0x0080, 0x0042, 100, 100, 5);
+	idx = find_sig(0x15, 0);
+	assert_int_equal(sys_get_le16(g->out[idx].d + 4 + 6), 12);
+	assert_int_equal(atomic_get(&a->le.rx.credits), 12);
+	/* Initial credits set by the application hold for each use too. */
+	struct tchan *b = &g->tch[1];
+	atomic_set(&b->le.rx.credits, 9);
+	open_to_peer(b, 0x0090, 0x0050, 100, 100, 5);
+	out_reset();
+	assert_int_equal(bt_l2cap_chan_give_credits(&b->le.chan, 100), 0);
+	take_all();
+	assert_int_equal(atomic_get(&b->le.rx.credits), 109);
+	out_reset();
+	assert_int_equal(bt_l2cap_chan_disconnect(&b->le.chan), 0);
+	take_all();
+	peer_disconn_rsp(b);
+	assert_int_equal(b->disconnected, 1);
+	out_reset();
+	b->connected = 0;
+	assert_int_equal(bt_l2cap_chan_connect(g->conn, &b->le.chan, 0x0090), 0);
+	take();
+	idx = find_sig(0x14, 0);
+	assert_true(idx >= 0);
+	assert_int_equal(sys_get_le16(g->out[idx].d + 12), 9);
+	take_all();
+	assert_pools_full();
+}
+
+/* Identifier 0 is never valid (Vol 3 Part A 4): a command carrying it is
+ * not answered, not even with the Command Reject for an over-long one,
+ * since that reject would have to carry identifier 0 itself. */
+static void test_signalling_ident_zero(void **state)
+{
+	(void)state;
+	env_link();
+	uint8_t d[40] = { 0 };
+	out_reset();
+	sig_in_ident(0x06, 0, d, 4);  /* disconnection request, unknown CID */
+	sig_in_ident(0x14, 0, d, 10); /* connection request, unknown SPSM */
+	sig_in_ident(0x20, 0, d, 4);  /* unknown command */
+	sig_in_ident(0x14, 0, d, 30); /* longer than the signalling MTU */
+	take_all();
+	assert_int_equal(g->n_out, 0);
+	/* With a valid identifier the long one is rejected (MTU exceeded, 23). */
+	sig_in_ident(0x14, 7, d, 30);
+	take_all();
+	assert_int_equal(g->n_out, 1);
+	assert_int_equal(g->out[0].d[0], 0x01);
+	assert_int_equal(g->out[0].d[1], 7);
+	assert_int_equal(sys_get_le16(g->out[0].d + 4), 0x0001);
+	assert_int_equal(sys_get_le16(g->out[0].d + 6), 23);
+	assert_pools_full();
+}
+
+/* An application that connects its channel again from ops->disconnected.
+ * Link loss refuses that (the link is gone); bt_disable must as well, or
+ * closing the link's channels never ends (bounded here to 5 rounds). */
+static int reconnects, reconnect_err;
+
+static void reconnect_disconnected(struct bt_l2cap_chan *chan)
+{
+	CONTAINER_OF(BT_L2CAP_LE_CHAN(chan), struct tchan, le)->disconnected++;
+	if (reconnects < 5) {
+		reconnects++;
+		reconnect_err = bt_l2cap_chan_connect(g->conn, chan, 0x0080);
+	}
+}
+
+static void test_reconnect_from_disconnected_on_disable(void **state)
+{
+	(void)state;
+	static struct bt_l2cap_chan_ops ops;
+	ops = tchan_ops;
+	ops.disconnected = reconnect_disconnected;
+	env_link();
+	struct tchan *a = &g->tch[0];
+	a->le.chan.ops = &ops;
+	open_to_peer(a, 0x0080, 0x0060, 100, 100, 10);
+	reconnects = 0;
+	reconnect_err = 0;
+	assert_int_equal(bt_disable(), 0);
+	assert_int_equal(reconnects, 1);
+	assert_int_not_equal(reconnect_err, 0);
+	assert_int_equal(a->disconnected, 1);
+	assert_int_equal(chan_state(a), BT_L2CAP_DISCONNECTED);
+	assert_null(a->le.chan.conn);
+}
+
+/* More SDUs held (-EINPROGRESS) than CONFIG_BT_L2CAP_DEFERRED_MAX counts
+ * exactly: completing them all gives back exactly the credits they used,
+ * not more than the peer had (credits beyond the application's buffers
+ * defeat the flow control). */
+static void test_deferred_beyond_table(void **state)
+{
+	(void)state;
+	env_link();
+	register_server(0x0080, BT_SECURITY_L1);
+	struct tchan *a = &g->tch[0];
+	a->recv_ret = -EINPROGRESS;
+	a->le.rx.mtu = 100;
+	a->le.rx.mps = 100;
+	atomic_set(&a->le.rx.credits, 10);
+	open_from_peer(a, 0x0080, 0x0041, 100, 100, 10);
+	enum { N = CONFIG_BT_L2CAP_DEFERRED_MAX + 2 };
+	assert_true(N <= 8 && N <= RX_BUFS);
+	uint8_t sdu[20];
+	fill(sdu, sizeof(sdu), 9);
+	for (int i = 0; i < N; i++) {
+		sdu_in(a->le.rx.cid, sdu, sizeof(sdu), 100); /* one frame each */
+	}
+	run();
+	assert_int_equal(a->nheld, N);
+	assert_int_equal(atomic_get(&a->le.rx.credits), 10 - N);
+	out_reset();
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(bt_l2cap_chan_recv_complete(&a->le.chan, a->held[i]), 0);
+		take_all();
+	}
+	unsigned given = 0;
+	for (int i = 0, idx; (idx = find_sig(0x16, i)) >= 0; i++) {
+		given += sys_get_le16(g->out[idx].d + 6);
+	}
+	assert_int_equal(given, N);
+	assert_int_equal(atomic_get(&a->le.rx.credits), 10);
+	assert_pools_full();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_server_register, env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_accept_and_refuse, env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_client_connect, env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_disconnect_while_connecting_accepted, env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_credits_stop_and_resume, env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_credits_overflow_exact, env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_segmentation, env_setup, env_teardown),
@@ -1046,6 +1329,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tx_pool_exhaustion, env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_rtx_timeout, env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_signalling_lengths, env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_ident_not_reused_while_pending, env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_reuse_initial_credits, env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_signalling_ident_zero, env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_reconnect_from_disconnected_on_disable, env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_deferred_beyond_table, env_setup, env_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,7 +3,11 @@
  * as its identity (type 0x02) by a scanner holding its IRK and as a random
  * RPA by one without; the RPA rotating after the RPA timeout; Enhanced
  * Connection Complete with identity, local and peer RPAs on both sides;
- * network and device privacy modes; directed advertising to an RPA. */
+ * network and device privacy modes; directed advertising to an RPA; own
+ * address type 0x03 without a random address; the same with extended
+ * advertising and scanning: sets on an RPA, directed sets whose TargetA
+ * is an RPA from the peer's IRK, and the Direct_Address of extended
+ * reports resolved by the scanner. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -394,6 +398,251 @@ static void test_directed_to_rpa(void **state)
 	free_env(&e);
 }
 
+/* Own address type 0x03 needs a random address only when the controller
+ * cannot make an RPA (Vol 4 Part E 7.8.9, 7.8.11). */
+static void test_own_type_3_without_random(void **state)
+{
+	(void)state;
+	struct env e;
+	setup_env(&e);
+	uint8_t ap[15] = { 0x20, 0, 0x20, 0, 0x00, 0x03 };
+	memcpy(ap + 7, addr_b, 6);
+	ap[13] = 7;
+	assert_int_equal(raw_cmd(&e.a, 0x2006, ap, 15, NULL, 0), 0);
+	assert_int_equal(raw_cmd(&e.a, 0x200a, (uint8_t[]){ 1 }, 1, NULL, 0), 0x12);
+	uint8_t sp[7] = { 0, 0x10, 0, 0x10, 0, 0x03, 0 };
+	assert_int_equal(raw_cmd(&e.b, 0x200b, sp, 7, NULL, 0), 0);
+	assert_int_equal(raw_cmd(&e.b, 0x200c, (uint8_t[]){ 1, 0 }, 2, NULL, 0), 0x12);
+	privacy_on(&e);
+	assert_int_equal(raw_cmd(&e.b, 0x200c, (uint8_t[]){ 1, 0 }, 2, NULL, 0), 0);
+	scan(&e.c, true, 0);
+	unsigned bf = e.b.n, cf = e.c.n;
+	assert_int_equal(raw_cmd(&e.a, 0x200a, (uint8_t[]){ 1 }, 1, NULL, 0), 0);
+	zble_sim_run_for(e.sim, 300000);
+	uint8_t rpa[6];
+	assert_true(reports(&e.c, cf, 0x00, 0x01, NULL, rpa) > 3);
+	assert_true(is_rpa_of(rpa, irk_a));
+	assert_true(reports(&e.b, bf, 0x00, 0x02, addr_a, NULL) > 3);
+	free_env(&e);
+}
+
+/* ---- extended advertising and scanning ---- */
+
+#define LE_MASK_EXT (LE_MASK | (1ull << 12) | (1ull << 17))
+
+static uint8_t ext_params(struct raw_host *h, uint8_t handle, uint16_t props, uint8_t own, const uint8_t *peer)
+{
+	uint8_t cp[25] = { handle, (uint8_t)props, (uint8_t)(props >> 8), 0x20, 0, 0, 0x20, 0, 0, 0x07, own };
+	if (peer) {
+		memcpy(cp + 12, peer, 6); /* a public peer */
+	}
+	cp[19] = 0x7f;
+	cp[20] = 1; /* LE 1M, both PHYs */
+	cp[22] = 1;
+	cp[23] = handle; /* SID */
+	return raw_cmd(h, 0x2036, cp, 25, NULL, 0);
+}
+
+static uint8_t ext_enable(struct raw_host *h, uint8_t handle, bool on)
+{
+	uint8_t cp[6] = { on, 1, handle };
+	return raw_cmd(h, 0x2039, cp, 6, NULL, 0);
+}
+
+static void ext_scan(struct raw_host *h, bool on, uint8_t own, uint8_t filter)
+{
+	uint8_t mask[8];
+	for (int i = 0; i < 8; i++) {
+		mask[i] = (uint8_t)(LE_MASK_EXT >> (8 * i));
+	}
+	assert_int_equal(raw_cmd(h, 0x2001, mask, 8, NULL, 0), 0);
+	if (on) {
+		uint8_t sp[8] = { own, filter, 0x01, 0, 0x10, 0, 0x10, 0 }; /* passive, 10 ms */
+		assert_int_equal(raw_cmd(h, 0x2041, sp, 8, NULL, 0), 0);
+	}
+	uint8_t en[6] = { on };
+	assert_int_equal(raw_cmd(h, 0x2042, en, 6, NULL, 0), 0);
+}
+
+/* One report of an extended advertising report event. */
+struct ext_rpt {
+	uint16_t evt;
+	uint8_t type, addr[6], dir_type, dir[6];
+};
+
+/* The extended advertising reports of h since from with this SID: their
+ * count; all alike (event type, addresses), the last in *out. */
+static int ext_reports(const struct raw_host *h, unsigned from, uint8_t sid, struct ext_rpt *out)
+{
+	int n = 0;
+	memset(out, 0, sizeof(*out));
+	for (int i = raw_find_le(h, 0x0d, from); i >= 0; i = raw_find_le(h, 0x0d, (unsigned)i + 1)) {
+		const uint8_t *r = h->log[i].data + 5;
+		if (r[11] != sid) {
+			continue;
+		}
+		struct ext_rpt x = { .evt = (uint16_t)(r[0] | (r[1] << 8)), .type = r[2], .dir_type = r[16] };
+		memcpy(x.addr, r + 3, 6);
+		memcpy(x.dir, r + 17, 6);
+		if (n) {
+			assert_memory_equal(&x, out, sizeof(x));
+		}
+		*out = x;
+		n++;
+	}
+	return n;
+}
+
+/* A set with own address type 0x02/0x03 advertises on an RPA, like legacy
+ * advertising: resolved by a scanner with the IRK, a random RPA to one
+ * without; the same RPA that LE Read Local Resolvable Address gives. */
+static void test_ext_adv_rpa(void **state)
+{
+	(void)state;
+	struct env e;
+	setup_env(&e);
+	privacy_on(&e);
+	ext_scan(&e.b, true, 0, 0);
+	ext_scan(&e.c, true, 0, 0);
+	/* Set 0: extended PDUs, non-connectable; set 1: legacy ADV_IND. */
+	assert_int_equal(ext_params(&e.a, 0, 0x0000, 0x02, addr_b), 0);
+	assert_int_equal(ext_params(&e.a, 1, 0x0013, 0x02, addr_b), 0);
+	unsigned bf = e.b.n, cf = e.c.n;
+	assert_int_equal(ext_enable(&e.a, 0, true), 0);
+	assert_int_equal(ext_enable(&e.a, 1, true), 0);
+	zble_sim_run_for(e.sim, 300000);
+	uint8_t local[6];
+	assert_int_equal(id_cmd(&e.a, OP_LOCAL_RPA, addr_b, local), 0);
+	assert_true(is_rpa_of(local, irk_a));
+	struct ext_rpt r;
+	assert_true(ext_reports(&e.b, bf, 0, &r) > 3);
+	assert_int_equal(r.evt, 0x0000);
+	assert_int_equal(r.type, 0x02);
+	assert_memory_equal(r.addr, addr_a, 6);
+	assert_true(ext_reports(&e.c, cf, 0, &r) > 3);
+	assert_int_equal(r.type, 0x01);
+	assert_memory_equal(r.addr, local, 6);
+	assert_true(ext_reports(&e.b, bf, 0xff, &r) > 3); /* legacy PDUs: no SID */
+	assert_int_equal(r.evt, 0x0013);
+	assert_int_equal(r.type, 0x02);
+	assert_memory_equal(r.addr, addr_a, 6);
+	assert_true(ext_reports(&e.c, cf, 0xff, &r) > 3);
+	assert_int_equal(r.type, 0x01);
+	assert_memory_equal(r.addr, local, 6);
+	assert_int_equal(ext_enable(&e.a, 1, false), 0);
+
+	/* 0x03 without the set's random address: fine while an RPA can be
+	 * made; with resolution off the random address is needed. */
+	assert_int_equal(ext_enable(&e.a, 0, false), 0);
+	assert_int_equal(ext_params(&e.a, 0, 0x0000, 0x03, addr_b), 0);
+	cf = e.c.n;
+	assert_int_equal(ext_enable(&e.a, 0, true), 0);
+	zble_sim_run_for(e.sim, 300000);
+	assert_true(ext_reports(&e.c, cf, 0, &r) > 3);
+	assert_int_equal(r.type, 0x01);
+	assert_true(is_rpa_of(r.addr, irk_a));
+	assert_int_equal(ext_enable(&e.a, 0, false), 0);
+	assert_int_equal(raw_cmd(&e.a, OP_ADDR_RES, (uint8_t[]){ 0 }, 1, NULL, 0), 0);
+	assert_int_equal(ext_enable(&e.a, 0, true), 0x12);
+	static const uint8_t static_a[6] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0xc6 };
+	uint8_t ra[7] = { 0 };
+	memcpy(ra + 1, static_a, 6);
+	assert_int_equal(raw_cmd(&e.a, 0x2035, ra, 7, NULL, 0), 0);
+	cf = e.c.n;
+	assert_int_equal(ext_enable(&e.a, 0, true), 0);
+	zble_sim_run_for(e.sim, 300000);
+	assert_true(ext_reports(&e.c, cf, 0, &r) > 3);
+	assert_int_equal(r.type, 0x01);
+	assert_memory_equal(r.addr, static_a, 6);
+	free_env(&e);
+}
+
+/* Directed extended advertising with own address type 0x02 to a peer in
+ * the resolving list: TargetA is an RPA from the peer's IRK. The target,
+ * scanning on an RPA of its own, resolves it: Direct_Address is its
+ * identity, type 0x02 (own address type 0x02); a scanner that accepts
+ * unresolved directed advertising (filter policy 2) reports it as 0xfe
+ * with the RPA; one that does not sees nothing. The same for a set with
+ * legacy PDUs (ADV_DIRECT_IND). Then the target connects. */
+static void test_ext_directed_rpa(void **state)
+{
+	(void)state;
+	struct env e;
+	setup_env(&e);
+	privacy_on(&e);
+	ext_scan(&e.b, true, 0x02, 0);
+	ext_scan(&e.c, true, 0, 0x02);
+	assert_int_equal(ext_params(&e.a, 0, 0x0005, 0x02, addr_b), 0); /* connectable, directed */
+	assert_int_equal(ext_params(&e.a, 1, 0x0015, 0x02, addr_b), 0); /* ADV_DIRECT_IND, low duty */
+	unsigned bf = e.b.n, cf = e.c.n;
+	assert_int_equal(ext_enable(&e.a, 0, true), 0);
+	zble_sim_run_for(e.sim, 300000);
+	struct ext_rpt r;
+	assert_true(ext_reports(&e.b, bf, 0, &r) > 3);
+	assert_int_equal(r.evt, 0x0005);
+	assert_int_equal(r.type, 0x02);
+	assert_memory_equal(r.addr, addr_a, 6);
+	assert_int_equal(r.dir_type, 0x02);
+	assert_memory_equal(r.dir, addr_b, 6);
+	assert_true(ext_reports(&e.c, cf, 0, &r) > 3);
+	assert_int_equal(r.type, 0x01);
+	assert_true(is_rpa_of(r.addr, irk_a));
+	assert_int_equal(r.dir_type, 0xfe);
+	assert_true(is_rpa_of(r.dir, irk_b));
+	uint8_t target[6];
+	memcpy(target, r.dir, 6);
+	ext_scan(&e.c, false, 0, 0);
+	ext_scan(&e.c, true, 0, 0);
+	cf = e.c.n;
+	zble_sim_run_for(e.sim, 300000);
+	assert_int_equal(ext_reports(&e.c, cf, 0, &r), 0);
+	assert_int_equal(ext_enable(&e.a, 0, false), 0);
+
+	ext_scan(&e.c, false, 0, 0);
+	ext_scan(&e.c, true, 0, 0x02);
+	bf = e.b.n;
+	cf = e.c.n;
+	assert_int_equal(ext_enable(&e.a, 1, true), 0);
+	zble_sim_run_for(e.sim, 300000);
+	assert_true(ext_reports(&e.b, bf, 0xff, &r) > 3);
+	assert_int_equal(r.evt, 0x0015);
+	assert_int_equal(r.type, 0x02);
+	assert_memory_equal(r.addr, addr_a, 6);
+	assert_int_equal(r.dir_type, 0x02);
+	assert_memory_equal(r.dir, addr_b, 6);
+	assert_true(ext_reports(&e.c, cf, 0xff, &r) > 3);
+	assert_int_equal(r.dir_type, 0xfe);
+	assert_memory_equal(r.dir, target, 6); /* the same RPA in the same period */
+	assert_int_equal(ext_enable(&e.a, 1, false), 0);
+
+	/* B initiates to A's identity with an RPA of its own. */
+	ext_scan(&e.b, false, 0, 0);
+	assert_int_equal(ext_enable(&e.a, 0, true), 0);
+	uint8_t cp[10 + 16] = { 0, 0x02, 0x02 };
+	memcpy(cp + 3, addr_a, 6);
+	cp[9] = 0x01;
+	cp[10] = 0x10, cp[12] = 0x10; /* scan interval, window */
+	cp[14] = 24, cp[16] = 24;     /* 30 ms */
+	cp[20] = 100;                 /* 1 s */
+	unsigned af = e.a.n;
+	bf = e.b.n;
+	assert_int_equal(raw_cmd(&e.b, 0x2043, cp, sizeof(cp), NULL, 0), 0);
+	zble_sim_run_for(e.sim, 300000);
+	assert_int_equal(e.sim->stats.connections, 1);
+	const uint8_t *ev = enh_conn(&e.b, bf);
+	assert_int_equal(ev[2], 0x00);
+	assert_int_equal(ev[3], 0x02);
+	assert_memory_equal(ev + 4, addr_a, 6);
+	assert_true(is_rpa_of(ev + 10, irk_b));
+	assert_true(is_rpa_of(ev + 16, irk_a));
+	ev = enh_conn(&e.a, af);
+	assert_int_equal(ev[2], 0x01);
+	assert_int_equal(ev[3], 0x02);
+	assert_memory_equal(ev + 4, addr_b, 6);
+	assert_true(is_rpa_of(ev + 10, irk_a));
+	free_env(&e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -404,6 +653,9 @@ int main(void)
 		cmocka_unit_test(test_legacy_connection_complete),
 		cmocka_unit_test(test_privacy_modes),
 		cmocka_unit_test(test_directed_to_rpa),
+		cmocka_unit_test(test_own_type_3_without_random),
+		cmocka_unit_test(test_ext_adv_rpa),
+		cmocka_unit_test(test_ext_directed_rpa),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -11,6 +11,8 @@
  *   disconnected, as the peer's data can no longer be taken.
  * - Credits: rx.credits set before connecting/accepting is the number of
  *   initial credits (0: enough for CONFIG_BT_L2CAP_RX_INIT_SDUS full SDUs).
+ *   When the channel closes, rx.credits goes back to that value (0 stays 0),
+ *   so a channel used again starts afresh.
  *   The credits an SDU used are given back once ops->recv returns, or, when
  *   it returned -EINPROGRESS, once bt_l2cap_chan_recv_complete() is called.
  *   bt_l2cap_chan_give_credits() adds more at any time.
@@ -168,6 +170,8 @@ struct bt_l2cap_le_chan {
 	uint16_t _rx_owed;        /* credits to give back, not yet sent */
 	uint16_t _deferred[CONFIG_BT_L2CAP_DEFERRED_MAX]; /* credits of SDUs the app holds */
 	uint8_t _deferred_n;
+	uint16_t _deferred_merged; /* held SDUs whose credits a full table's last entry carries */
+	uint16_t _rx_init_credits; /* rx.credits as set before connecting (0: default); restored on close */
 	int64_t _rtx_deadline;    /* uptime ms our pending request times out */
 };
 
@@ -216,8 +220,10 @@ int bt_l2cap_server_register(struct bt_l2cap_server *server);
 int bt_l2cap_chan_connect(struct bt_conn *conn, struct bt_l2cap_chan *chan, uint16_t psm);
 
 /* Sends a Disconnection Request; ops->disconnected follows the response
- * (or the RTX timeout). A channel still connecting is closed at once.
- * 0; -EINVAL; -ENOTCONN (not connected or already disconnecting). */
+ * (or the RTX timeout). A channel still connecting waits for the peer's
+ * answer to the connection request: refused, it closes then; accepted, the
+ * Disconnection Request follows. 0; -EINVAL; -ENOTCONN (not connected or
+ * already disconnecting). */
 int bt_l2cap_chan_disconnect(struct bt_l2cap_chan *chan);
 
 /* Queues one SDU (buf->len <= tx.mtu); on success the host owns buf. 0;
