@@ -123,7 +123,7 @@ static void test_default_is_virtual(void **state)
 	assert_false(sim->realtime);
 	double t0 = real_seconds();
 	assert_int_equal(zble_sim_run_for(sim, 3600ull * 1000000u), 0);
-	assert_true(real_seconds() - t0 < 0.5);
+	assert_true(real_seconds() - t0 < 5.0); /* an hour of virtual time, not waited for (loose: loaded CI machines) */
 	assert_int_equal(zble_sim_wall_us(sim), zble_sim_now_us(sim));
 	zble_sim_deinit(sim);
 	free(sim);
