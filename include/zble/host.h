@@ -143,6 +143,7 @@ struct bt_conn {
 	struct bt_conn_le_data_len_info data_len;
 	uint8_t sec_level;      /* bt_security_t: L1 until SMP encrypts the link */
 	uint8_t enc_key_size;   /* 0: not encrypted */
+	bool has_ltk;           /* a long term key for the peer exists (set by SMP; never yet) */
 	struct zble_l2cap_conn l2cap;
 	struct zble_att_conn att;
 	struct zble_gatt_server_conn gatts;

@@ -236,6 +236,7 @@ static void on_conn_complete(struct zble_host *host, const struct conn_complete 
 	conn->state = BT_CONN_STATE_CONNECTED;
 	conn->sec_level = BT_SECURITY_L1;
 	conn->enc_key_size = 0;
+	conn->has_ltk = false;
 	zble_conn_link_init(conn);
 	zble_l2cap_conn_connected(conn);
 	notify_connected(host, conn, 0);

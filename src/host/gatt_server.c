@@ -59,7 +59,9 @@ uint8_t zble_gatts_check_perm(struct bt_conn *conn, const struct bt_gatt_attr *a
 		       BT_GATT_PERM_WRITE_AUTHEN | BT_GATT_PERM_READ_LESC | BT_GATT_PERM_WRITE_LESC;
 	if (perm & enc) {
 		if (sec < BT_SECURITY_L2) {
-			return BT_ATT_ERR_INSUFFICIENT_ENCRYPTION;
+			/* Vol 3 Part C 10.3.1: with a key the client only has to
+			 * encrypt; without one it has to pair first. */
+			return conn->has_ltk ? BT_ATT_ERR_INSUFFICIENT_ENCRYPTION : BT_ATT_ERR_AUTHENTICATION;
 		}
 		if (bt_conn_enc_key_size(conn) < 16) {
 			return BT_ATT_ERR_ENCRYPTION_KEY_SIZE;

@@ -240,8 +240,8 @@ static uint16_t security_result(const struct bt_conn *conn, bt_security_t requir
 	if (required <= BT_SECURITY_L1 || conn->sec_level >= required) {
 		return 0;
 	}
-	if (conn->enc_key_size == 0 && required == BT_SECURITY_L2) {
-		return BT_L2CAP_LE_ERR_ENCRYPTION; /* encrypting with existing keys would do */
+	if (conn->enc_key_size == 0 && required == BT_SECURITY_L2 && conn->has_ltk) {
+		return BT_L2CAP_LE_ERR_ENCRYPTION; /* encrypting with the existing key would do */
 	}
 	return BT_L2CAP_LE_ERR_AUTHENTICATION;
 }

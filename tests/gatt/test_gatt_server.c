@@ -232,7 +232,7 @@ static void test_reads(void **state)
 	assert_int_equal(gt_expect_rsp(LINK_A, mult_long, sizeof(mult_long), 0x0f, rsp), 23);
 	/* One unreadable handle fails the whole request, naming it. */
 	uint8_t mult_enc[] = { 0x0e, H_VAL1, 0, H_ENC, 0 };
-	gt_expect_err(LINK_A, mult_enc, sizeof(mult_enc), 0x0e, H_ENC, BT_ATT_ERR_INSUFFICIENT_ENCRYPTION);
+	gt_expect_err(LINK_A, mult_enc, sizeof(mult_enc), 0x0e, H_ENC, BT_ATT_ERR_AUTHENTICATION);
 	/* The application's own error code passes through. */
 	rd[1] = H_APPERR;
 	gt_expect_err(LINK_A, rd, sizeof(rd), 0x0a, H_APPERR, 0x80);
@@ -247,11 +247,16 @@ static void test_permissions(void **state)
 	(void)state;
 	gt_connect(LINK_A, 1);
 	assert_int_equal(bt_conn_get_security(gt->last_conn), BT_SECURITY_L1);
+	/* Encryption needed, no key for the peer: it must pair first. */
 	uint8_t rd[] = { 0x0a, H_ENC, 0 };
+	gt_expect_err(LINK_A, rd, sizeof(rd), 0x0a, H_ENC, BT_ATT_ERR_AUTHENTICATION);
+	/* With a key it only has to encrypt. */
+	gt->last_conn->has_ltk = true;
 	gt_expect_err(LINK_A, rd, sizeof(rd), 0x0a, H_ENC, BT_ATT_ERR_INSUFFICIENT_ENCRYPTION);
 	/* Read By Type naming the encrypted value: the error at its handle. */
 	uint8_t by_type[] = { 0x08, 1, 0, 0xff, 0xff, 0xa2, 0xaa };
 	gt_expect_err(LINK_A, by_type, sizeof(by_type), 0x08, H_ENC, BT_ATT_ERR_INSUFFICIENT_ENCRYPTION);
+	gt->last_conn->has_ltk = false;
 	rd[1] = H_AUTH;
 	gt_expect_err(LINK_A, rd, sizeof(rd), 0x0a, H_AUTH, BT_ATT_ERR_AUTHENTICATION);
 	uint8_t wr_auth[] = { 0x12, H_AUTH, 0, 1 };

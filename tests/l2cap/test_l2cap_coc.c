@@ -89,7 +89,12 @@ static void test_accept_and_refuse(void **state)
 	assert_int_equal(rsp_result(peer_conn_req(0x0099, 0x0041, 100, 100, 5)), BT_L2CAP_LE_ERR_PSM_NOT_SUPP);
 	assert_int_equal(rsp_result(peer_conn_req(0x0080, 0x0041, 22, 100, 5)), BT_L2CAP_LE_ERR_UNACCEPT_PARAMS);
 	assert_int_equal(rsp_result(peer_conn_req(0x0080, 0x0041, 100, 22, 5)), BT_L2CAP_LE_ERR_UNACCEPT_PARAMS);
+	/* Encryption needed: without a key the peer must pair (authentication),
+	 * with one it only has to encrypt. */
+	assert_int_equal(rsp_result(peer_conn_req(0x0090, 0x0041, 100, 100, 5)), BT_L2CAP_LE_ERR_AUTHENTICATION);
+	g->conn->has_ltk = true;
 	assert_int_equal(rsp_result(peer_conn_req(0x0090, 0x0041, 100, 100, 5)), BT_L2CAP_LE_ERR_ENCRYPTION);
+	g->conn->has_ltk = false;
 	assert_int_equal(rsp_result(peer_conn_req(0x0091, 0x0041, 100, 100, 5)), BT_L2CAP_LE_ERR_AUTHENTICATION);
 	assert_int_equal(rsp_result(peer_conn_req(0x0080, 0x0020, 100, 100, 5)), BT_L2CAP_LE_ERR_INVALID_SCID);
 	assert_int_equal(rsp_result(peer_conn_req(0x0080, 0x0080, 100, 100, 5)), BT_L2CAP_LE_ERR_INVALID_SCID);
@@ -142,7 +147,7 @@ static void test_accept_and_refuse(void **state)
 	}
 	g->acc.next = &g->tch[5];
 	assert_int_equal(rsp_result(peer_conn_req(0x0080, 0x0050, 100, 100, 5)), BT_L2CAP_LE_ERR_NO_RESOURCES);
-	assert_int_equal(g->host.l2cap.stats.refused, 14);
+	assert_int_equal(g->host.l2cap.stats.refused, 15);
 
 	/* A request of the wrong length: Command Reject, not understood. */
 	out_reset();
