@@ -33,8 +33,8 @@ run_pair='
 	wait $p
 	p=$?
 	echo "peripheral exit $p, central exit $c (decode a capture with: btmon -r build-demo/central.snoop;"
-	echo "  btmon 5.66 crashes on GATT discovery unless the link handle is 0, as on btvirt: decode the copy"
-	echo "  tests/interop/btsnoop_handle0.py build-demo/central.snoop /tmp/c0.snoop makes)"
+	echo "  btmon 5.66 crashes on GATT discovery on link handles other than 0, e.g. btvirt'"'"'s 42; then decode"
+	echo "  the copy that tests/interop/btsnoop_handle0.py build-demo/central.snoop /tmp/c0.snoop writes)"
 	[ $p -eq 0 ] && [ $c -eq 0 ]'
 
 case "$controller" in
