@@ -227,7 +227,7 @@ static int run(uint16_t interval, unsigned seconds)
 	bt_conn_get_info(b->c_conn, &info);
 	uint16_t mtu = bt_gatt_get_mtu(b->c_conn);
 	b->len = (uint16_t)MIN((unsigned)(mtu - 3), sizeof(b->value));
-	uint8_t phy = info.le.phy->tx_phy == BT_GAP_LE_PHY_2M ? 2 : info.le.phy->tx_phy == BT_GAP_LE_PHY_CODED ? 3 : 1;
+	uint8_t phy = bench_link_phy(b->c_conn);
 
 	double cont, evt;
 	capacity(phy, b->len, interval * 1250u, &cont, &evt);

@@ -31,3 +31,10 @@ int bench_pair_connect(struct zble_sim *sim, struct zble_sim_device **p, struct 
 	bt_conn_unref(conn);
 	return k_sem_take(connected, K_SECONDS(5)) ? -1 : 0;
 }
+
+uint8_t bench_link_phy(struct bt_conn *conn)
+{
+	struct bt_conn_info info;
+	bt_conn_get_info(conn, &info);
+	return info.le.phy->tx_phy == BT_GAP_LE_PHY_2M ? 2 : info.le.phy->tx_phy == BT_GAP_LE_PHY_CODED ? 3 : 1;
+}

@@ -19,4 +19,8 @@ int bench_pair_connect(struct zble_sim *sim, struct zble_sim_device **p, struct 
 		       unsigned stop_s, uint16_t acl_num, struct bt_conn_cb *cb, bt_ready_cb_t p_ready, uint16_t interval,
 		       struct k_sem *connected);
 
+/* The HCI value (1 1M, 2 2M, 3 Coded) of the PHY conn transmits on, as
+ * zble_sim_air_time_phy_us() takes it. */
+uint8_t bench_link_phy(struct bt_conn *conn);
+
 #endif

@@ -168,9 +168,7 @@ static int run(uint16_t interval, uint16_t payload, unsigned seconds)
 	double virt = (double)(zble_sim_now_us(&b->sim) - t0) / 1e6;
 	double kbps = (double)b->rx_bytes * 8 / virt / 1e3;
 	double cont, evt;
-	struct bt_conn_info info;
-	bt_conn_get_info(b->conn, &info);
-	uint8_t phy = info.le.phy->tx_phy == BT_GAP_LE_PHY_2M ? 2 : info.le.phy->tx_phy == BT_GAP_LE_PHY_CODED ? 3 : 1;
+	uint8_t phy = bench_link_phy(b->conn);
 	capacity(phy, payload, interval * 1250u, &cont, &evt);
 	printf("throughput: %s, LL data length %u, interval %5.1f ms, L2CAP payload %u (PDU %u, %s): %6.1f kbit/s "
 	       "(%llu PDUs in %.0f s) | capacity %.1f kbit/s continuous, %.1f with events of this interval (%.1f%%) | "

@@ -602,7 +602,7 @@ int bt_conn_le_param_update(struct bt_conn *conn, const struct bt_le_conn_param 
 	if (conn->state != BT_CONN_STATE_CONNECTED) {
 		err = -ENOTCONN;
 	} else if (conn->role == BT_CONN_ROLE_PERIPHERAL &&
-		   !((host->le_features[0] >> BT_LE_FEAT_BIT_CONN_PARAM_REQ) & 1)) {
+		   !zble_le_feature(host, BT_LE_FEAT_BIT_CONN_PARAM_REQ)) {
 		/* No LL procedure: ask the central over L2CAP signalling; the
 		 * outcome arrives as le_param_updated (or not at all). */
 		err = zble_l2cap_conn_param_request(conn, param);

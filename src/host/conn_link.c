@@ -16,24 +16,14 @@
 #define LE_FEAT_CODED_PHY 11
 #define DATA_TIME_1M_251 0x0848 /* 2120 µs: 251 octets on 1M */
 
-static bool cmd_supported(const struct zble_host *host, unsigned octet, unsigned bit)
-{
-	return (host->commands[octet] >> bit) & 1;
-}
-
-static bool le_feature(const struct zble_host *host, unsigned bit)
-{
-	return (host->le_features[bit / 8] >> (bit % 8)) & 1;
-}
-
 static bool can_set_data_len(const struct zble_host *host)
 {
-	return cmd_supported(host, 33, 6) && le_feature(host, LE_FEAT_DLE);
+	return zble_hci_cmd_supported(host, 33, 6) && zble_le_feature(host, LE_FEAT_DLE);
 }
 
 static bool can_set_phy(const struct zble_host *host)
 {
-	return cmd_supported(host, 35, 6) && (le_feature(host, LE_FEAT_2M_PHY) || le_feature(host, LE_FEAT_CODED_PHY));
+	return zble_hci_cmd_supported(host, 35, 6) && (zble_le_feature(host, LE_FEAT_2M_PHY) || zble_le_feature(host, LE_FEAT_CODED_PHY));
 }
 
 static void link_cmd_done(struct zble_host *host, uint8_t status, const uint8_t *rp, size_t len, void *arg)
@@ -81,7 +71,7 @@ void zble_conn_link_init(struct bt_conn *conn)
 		(void)send_data_len(conn, BT_GAP_DATA_LEN_MAX, DATA_TIME_1M_251, NULL);
 	}
 	/* The central alone asks for 2M: both asking at once collides. */
-	if (conn->role == BT_CONN_ROLE_CENTRAL && can_set_phy(host) && le_feature(host, LE_FEAT_2M_PHY)) {
+	if (conn->role == BT_CONN_ROLE_CENTRAL && can_set_phy(host) && zble_le_feature(host, LE_FEAT_2M_PHY)) {
 		(void)send_phy(conn, BT_GAP_LE_PHY_2M, BT_GAP_LE_PHY_2M, 0, NULL);
 	}
 }
@@ -124,7 +114,7 @@ void zble_conn_evt_data_len_change(struct zble_host *host, const uint8_t *p, siz
 }
 
 /* The HCI PHY value (1 1M, 2 2M, 3 Coded) as a BT_GAP_LE_PHY_* bit. */
-static uint8_t phy_bit(uint8_t hci_phy)
+uint8_t zble_hci_phy_to_gap(uint8_t hci_phy)
 {
 	return hci_phy >= 1 && hci_phy <= 3 ? (uint8_t)(1u << (hci_phy - 1)) : BT_GAP_LE_PHY_NONE;
 }
@@ -140,7 +130,7 @@ void zble_conn_evt_phy_update_complete(struct zble_host *host, const uint8_t *p,
 		return;
 	}
 	if (p[0] == 0) {
-		conn->phy = (struct bt_conn_le_phy_info){ phy_bit(p[3]), phy_bit(p[4]) };
+		conn->phy = (struct bt_conn_le_phy_info){ zble_hci_phy_to_gap(p[3]), zble_hci_phy_to_gap(p[4]) };
 		notify(host, conn, true);
 	} else {
 		host->stats.async_errors++;

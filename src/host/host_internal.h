@@ -15,6 +15,13 @@ void zble_hci_flush(struct zble_host *host);
 
 /* bring-up (init.c) */
 void zble_init_setup(struct zble_host *host);
+/* What the controller said it supports: a Supported_Commands bit, an LE
+ * feature bit. */
+bool zble_hci_cmd_supported(const struct zble_host *host, unsigned octet, unsigned bit);
+bool zble_le_feature(const struct zble_host *host, unsigned bit);
+/* The HCI PHY value (1 1M, 2 2M, 3 Coded) as a BT_GAP_LE_PHY_* bit, 0 if
+ * unknown (conn_link.c). */
+uint8_t zble_hci_phy_to_gap(uint8_t hci_phy);
 
 /* connections (conn.c) */
 void zble_conn_setup(struct zble_host *host);

@@ -19,12 +19,12 @@ struct init_step {
 	bool (*answer)(struct zble_host *host, const uint8_t *rp, size_t len);
 };
 
-static bool cmd_supported(const struct zble_host *host, unsigned octet, unsigned bit)
+bool zble_hci_cmd_supported(const struct zble_host *host, unsigned octet, unsigned bit)
 {
 	return (host->commands[octet] >> bit) & 1;
 }
 
-static bool le_feature(const struct zble_host *host, unsigned bit)
+bool zble_le_feature(const struct zble_host *host, unsigned bit)
 {
 	return (host->le_features[bit / 8] >> (bit % 8)) & 1;
 }
@@ -75,7 +75,7 @@ static bool rsp_le_buffer_size(struct zble_host *host, const uint8_t *rp, size_t
 
 static bool want_le_buffer_v2(struct zble_host *host)
 {
-	return cmd_supported(host, 41, 5);
+	return zble_hci_cmd_supported(host, 41, 5);
 }
 
 static bool want_le_buffer_v1(struct zble_host *host)
@@ -125,7 +125,7 @@ static uint8_t params_event_mask(struct zble_host *host, uint8_t *out)
 
 static bool want_page2(struct zble_host *host)
 {
-	return cmd_supported(host, 22, 2);
+	return zble_hci_cmd_supported(host, 22, 2);
 }
 
 static uint8_t params_page2(struct zble_host *host, uint8_t *out)
@@ -149,10 +149,10 @@ static uint8_t params_le_event_mask(struct zble_host *host, uint8_t *out)
 	/* The enhanced event only where the controller must have it (HCI
 	 * condition C24: LL Privacy or Extended Advertising). Both forms are
 	 * handled, so a controller that sends legacy anyway is fine. */
-	if (le_feature(host, BT_LE_FEAT_BIT_PRIVACY) || le_feature(host, BT_LE_FEAT_BIT_EXT_ADV)) {
+	if (zble_le_feature(host, BT_LE_FEAT_BIT_PRIVACY) || zble_le_feature(host, BT_LE_FEAT_BIT_EXT_ADV)) {
 		mask |= BIT64(9);
 	}
-	if (le_feature(host, BT_LE_FEAT_BIT_EXT_ADV)) {
+	if (zble_le_feature(host, BT_LE_FEAT_BIT_EXT_ADV)) {
 		mask |= BIT64(12) | BIT64(17); /* Extended Adv Report, Adv Set Terminated */
 	}
 	sys_put_le64(mask, out);
@@ -161,7 +161,7 @@ static uint8_t params_le_event_mask(struct zble_host *host, uint8_t *out)
 
 static bool want_dle(struct zble_host *host)
 {
-	return le_feature(host, BT_LE_FEAT_BIT_DLE);
+	return zble_le_feature(host, BT_LE_FEAT_BIT_DLE);
 }
 
 static uint8_t params_default_data_len(struct zble_host *host, uint8_t *out)
@@ -224,8 +224,8 @@ static void init_done(struct zble_host *host, int err)
 {
 	/* Like Zephyr with CONFIG_BT_EXT_ADV: a controller that has extended
 	 * advertising gets the extended commands for all of GAP. */
-	host->ext = le_feature(host, BT_LE_FEAT_BIT_EXT_ADV) && cmd_supported(host, 36, 2) && cmd_supported(host, 37, 5) &&
-		    cmd_supported(host, 37, 7) && !host->force_legacy;
+	host->ext = zble_le_feature(host, BT_LE_FEAT_BIT_EXT_ADV) && zble_hci_cmd_supported(host, 36, 2) && zble_hci_cmd_supported(host, 37, 5) &&
+		    zble_hci_cmd_supported(host, 37, 7) && !host->force_legacy;
 	host->acl_credits = host->acl_pkts;
 	host->enabling = false;
 	host->init_err = err;

@@ -97,12 +97,6 @@ static uint8_t legacy_type(uint16_t evt)
 	return (evt & BIT(1)) ? BT_GAP_ADV_TYPE_ADV_SCAN_IND : BT_GAP_ADV_TYPE_ADV_NONCONN_IND;
 }
 
-/* The HCI PHY value (1 1M, 2 2M, 3 Coded) as a BT_GAP_LE_PHY_* bit. */
-static uint8_t phy_bit(uint8_t hci_phy)
-{
-	return hci_phy >= 1 && hci_phy <= 3 ? (uint8_t)(1u << (hci_phy - 1)) : BT_GAP_LE_PHY_NONE;
-}
-
 #define DATA_COMPLETE 0
 #define DATA_MORE 1
 
@@ -189,8 +183,8 @@ void zble_scan_evt_ext_adv_report(struct zble_host *host, const uint8_t *p, size
 			.adv_type = legacy ? legacy_type(evt) : BT_GAP_ADV_TYPE_EXT_ADV,
 			.adv_props = props,
 			.interval = sys_get_le16(r + 14),
-			.primary_phy = phy_bit(r[9]),
-			.secondary_phy = phy_bit(r[10]),
+			.primary_phy = zble_hci_phy_to_gap(r[9]),
+			.secondary_phy = zble_hci_phy_to_gap(r[10]),
 		};
 		deliver(host, &info, data, dlen);
 	}
