@@ -78,7 +78,11 @@ void att_run(void)
 	/* At least 20 ms: the bearer's buffer retry runs every 10 ms. */
 	for (int i = 0; i < 40; i++) {
 		ktest_run_ms(&t->k, 2);
+		/* The host's TX work writes the count under the host lock
+		 * (threads backend: another thread). */
+		k_mutex_lock(&t->host.lock, K_FOREVER);
 		int sent = t->ctrl.n_acl;
+		k_mutex_unlock(&t->host.lock);
 		if (t->hold || sent == t->acked) {
 			if (i >= 10) {
 				break;
