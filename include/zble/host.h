@@ -57,6 +57,14 @@
 #define ZBLE_EVT_BUF_SIZE (1 + 2 + 255)
 #define ZBLE_ACL_RX_BUF_SIZE (1 + 4 + CONFIG_BT_BUF_ACL_RX_SIZE + 4)
 #define ZBLE_HCI_CMD_TIMEOUT_MS 10000
+/* A Disconnection Complete overdue by this much after the supervision
+ * timeout (which bounds the LL termination) makes the host ask again, and
+ * after a second such wait it releases the link itself. */
+#define ZBLE_DISCONNECT_MARGIN_MS 1000
+/* How long a Disconnection Complete for a handle not (yet) connected is
+ * kept for a connection being created, in case it overtook the LE
+ * Connection Complete of that handle. */
+#define ZBLE_EARLY_DISCONNECT_MS 500
 
 #ifndef CONFIG_BT_L2CAP_TX_BUF_COUNT
 #define CONFIG_BT_L2CAP_TX_BUF_COUNT 8
@@ -126,7 +134,10 @@ struct bt_conn {
 	bt_addr_le_t dst;
 	uint16_t interval, latency, timeout;
 	uint8_t pending_err; /* reported when a cancelled create completes */
-	struct k_work_delayable create_timeout;
+	bool disc_retried;   /* the overdue Disconnection Complete was asked for again */
+	/* Bounds the procedure in progress: the create (CONNECTING) or the
+	 * disconnection (DISCONNECTING). */
+	struct k_work_delayable proc_timeout;
 	/* ACL: PDUs waiting to be sent (the head may be partly sent), and the
 	 * fragments in the controller, oldest first, with the completion of a
 	 * PDU carried by its last fragment. */
@@ -169,10 +180,13 @@ struct zble_host_stats {
 	uint32_t rx_rejected;        /* receive path: empty, unknown type, too long (atomic) */
 	uint32_t malformed;          /* events or ACL too short or inconsistent */
 	uint32_t unknown_events;
-	uint32_t unexpected_cmd_rsp; /* completions for commands not sent */
+	uint32_t unexpected_cmd_rsp; /* completions for no command in flight (stray opcode) */
+	uint32_t late_cmd_rsp;       /* completions that came after their command timed out: dropped */
 	uint32_t cmd_timeouts;
+	uint32_t disconnect_timeouts; /* Disconnection Complete overdue (asked again, or released) */
+	uint32_t unexpected_disconnects; /* Disconnection Complete for no link and none being created */
 	uint32_t async_errors;       /* failures of calls made from callbacks */
-	uint32_t hw_errors;
+	uint32_t hw_errors;          /* Hardware Error events (each resets the controller) */
 	uint32_t acl_dropped;        /* PDUs nobody took, or that could not be reassembled */
 	uint32_t acl_rx_pdus, acl_tx_pdus, acl_tx_frags;
 	uint32_t l2cap_rejects; /* Command Rejects we sent */
@@ -180,6 +194,28 @@ struct zble_host_stats {
 };
 
 typedef void (*zble_monitor_t)(void *ctx, bool received, const uint8_t *pkt, size_t len);
+
+/* What the host tells the application about controller failures
+ * (zble_host_set_error_cb; policy: docs/hardware-error.md). */
+enum zble_host_error_kind {
+	/* HCI Hardware Error (hw_code): the host has failed every pending
+	 * command and reports every link as disconnected right after this
+	 * callback; advertising and scanning are stopped; it resets the
+	 * controller and runs the bring-up again. */
+	ZBLE_HOST_ERROR_HW,
+	/* The bring-up after a Hardware Error ended: err 0, the host is
+	 * ready again (bt_is_ready()); else a negative errno. */
+	ZBLE_HOST_ERROR_RECOVERED,
+};
+
+struct zble_host_error {
+	enum zble_host_error_kind kind;
+	uint8_t hw_code; /* ZBLE_HOST_ERROR_HW: the controller's Hardware_Code */
+	int err;         /* ZBLE_HOST_ERROR_RECOVERED: 0 or -errno */
+};
+
+/* Runs in the host context (as connection callbacks do). */
+typedef void (*zble_host_error_cb_t)(struct zble_host *host, const struct zble_host_error *e, void *ctx);
 
 struct zble_host {
 	struct zble_kernel *kernel;
@@ -202,11 +238,20 @@ struct zble_host {
 	struct net_buf *sent_cmd; /* awaiting Command Complete/Status */
 	uint8_t ncmd;             /* command credits (at most one in flight) */
 	struct k_work_delayable cmd_timeout;
+	uint32_t cmd_timeout_ms;  /* ZBLE_HCI_CMD_TIMEOUT_MS unless set */
+	/* The opcode of the last command that timed out: its completion may
+	 * still come and is dropped until late_until (uptime, ms); a command
+	 * with the same opcode waits until then, so the two never mix. */
+	uint16_t late_opcode;
+	int64_t late_until;
 
 	/* bring-up */
 	struct k_work init_work;
 	uint8_t init_step;
 	bool enabling, ready, opened;
+	bool recovering; /* the bring-up runs again after a Hardware Error */
+	zble_host_error_cb_t error_cb;
+	void *error_ctx;
 	int init_err;
 	bt_ready_cb_t ready_cb;
 	struct zble_sync *enable_sync;
@@ -252,8 +297,14 @@ struct zble_host {
 
 	sys_slist_t conn_cbs;
 	struct bt_conn conns[CONFIG_BT_MAX_CONN];
-	uint16_t early_disconnects[CONFIG_BT_MAX_CONN]; /* 0xffff: none */
-	uint8_t early_reasons[CONFIG_BT_MAX_CONN];
+	/* Disconnection Complete events that may have overtaken the LE
+	 * Connection Complete of their handle: kept only while a connection
+	 * is being created, and only until `until` (uptime, ms). */
+	struct {
+		uint16_t handle; /* 0xffff: free */
+		uint8_t reason;
+		int64_t until;
+	} early_disc[CONFIG_BT_MAX_CONN];
 
 	struct zble_l2cap_host l2cap;
 	struct zble_att_host att;
@@ -279,6 +330,13 @@ void zble_host_set_auto_link_update(struct zble_host *host, bool on);
 void zble_host_set_monitor(struct zble_host *host, zble_monitor_t fn, void *ctx);
 /* The host of the current kernel, or NULL. */
 struct zble_host *zble_host_current(void);
+/* Controller failures (HCI Hardware Error and the recovery after it) are
+ * reported to fn; NULL stops it. See enum zble_host_error_kind. */
+void zble_host_set_error_cb(struct zble_host *host, zble_host_error_cb_t fn, void *ctx);
+/* How long the host waits for a command's Command Complete/Status before
+ * failing it with -ETIMEDOUT (0: ZBLE_HCI_CMD_TIMEOUT_MS, as the spec's
+ * hosts do; shorter values are for tests on real time). */
+void zble_host_set_cmd_timeout(struct zble_host *host, uint32_t ms);
 
 /* Queues an HCI command; done (may be NULL) runs in the host context. */
 int zble_hci_cmd_send(struct zble_host *host, uint16_t opcode, const void *params, uint8_t len, zble_hci_done_t done,

@@ -20,7 +20,7 @@ struct conn_complete {
 	uint16_t interval, latency, timeout;
 };
 
-static void create_timeout_handler(struct k_work *work);
+static void conn_timeout_handler(struct k_work *work);
 
 /* Interval min/max, latency, timeout and a zero CE length range. */
 static void put_conn_param(uint8_t *p, const struct bt_le_conn_param *param)
@@ -41,8 +41,8 @@ void zble_conn_setup(struct zble_host *host)
 		c->host = host;
 		c->state = BT_CONN_STATE_DISCONNECTED;
 		c->handle = NO_HANDLE;
-		k_work_init_delayable(&c->create_timeout, create_timeout_handler);
-		host->early_disconnects[i] = NO_HANDLE;
+		k_work_init_delayable(&c->proc_timeout, conn_timeout_handler);
+		host->early_disc[i].handle = NO_HANDLE;
 	}
 }
 
@@ -55,6 +55,7 @@ static struct bt_conn *conn_alloc(struct zble_host *host)
 			c->state = BT_CONN_STATE_DISCONNECTED;
 			c->handle = NO_HANDLE;
 			c->pending_err = 0;
+			c->disc_retried = false;
 			c->id = BT_ID_DEFAULT;
 			sys_slist_init(&c->tx_queue);
 			c->sig_ident = 0;
@@ -148,6 +149,7 @@ static void notify_disconnected(struct zble_host *host, struct bt_conn *conn, ui
 /* The host's own reference ends with the link. */
 static void conn_gone(struct bt_conn *conn)
 {
+	k_work_cancel_delayable(&conn->proc_timeout);
 	zble_acl_conn_reset(conn->host, conn);
 	conn->state = BT_CONN_STATE_DISCONNECTED;
 	conn->handle = NO_HANDLE;
@@ -173,12 +175,24 @@ static void disconnect_done(struct zble_host *host, uint8_t status, const uint8_
 	if (status == BT_HCI_ERR_UNKNOWN_CONN_ID && conn->state != BT_CONN_STATE_DISCONNECTED) {
 		/* The controller has no such link: its Disconnection Complete
 		 * was lost. End it here, or the object, its queued data and
-		 * the controller credits it holds would never come back. */
-		conn_disconnected(host, conn, BT_HCI_ERR_UNKNOWN_CONN_ID);
-	} else if (status && conn->state == BT_CONN_STATE_DISCONNECTING) {
+		 * the controller credits it holds would never come back. When
+		 * the host was ending it anyway (the retry of an overdue
+		 * disconnection) that is what the controller would have said. */
+		conn_disconnected(host, conn, conn->disc_retried ? BT_HCI_ERR_LOCALHOST_TERM_CONN : BT_HCI_ERR_UNKNOWN_CONN_ID);
+	} else if (status && conn->state == BT_CONN_STATE_DISCONNECTING && !conn->disc_retried) {
+		/* Refused: the link stays. (A refused retry is left to the
+		 * disconnection's bound, which releases the link.) */
+		k_work_cancel_delayable(&conn->proc_timeout);
 		conn->state = BT_CONN_STATE_CONNECTED;
 		host->stats.async_errors++;
 	}
+}
+
+/* The LL ends a link within its supervision timeout (T_Terminate, Vol 6
+ * Part B 5.1.1); the margin covers the HCI transport. */
+static k_timeout_t disconnect_bound(const struct bt_conn *conn)
+{
+	return K_MSEC((uint32_t)conn->timeout * 10u + ZBLE_DISCONNECT_MARGIN_MS);
 }
 
 static void send_disconnect(struct zble_host *host, uint16_t handle, uint8_t reason, struct bt_conn *conn,
@@ -190,9 +204,56 @@ static void send_disconnect(struct zble_host *host, uint16_t handle, uint8_t rea
 	(void)zble_hci_cmd_send(host, BT_HCI_OP_DISCONNECT, cp, sizeof(cp), conn ? disconnect_done : NULL, conn, sync);
 }
 
+/* Whether a connection may complete soon: the host initiates one or
+ * advertises connectably. */
+static bool creating(struct zble_host *host)
+{
+	if (conn_initiating(host) || (host->adv.enabled && host->adv.connectable)) {
+		return true;
+	}
+	for (int i = 0; i < CONFIG_BT_EXT_ADV_MAX_ADV_SET; i++) {
+		const struct bt_le_ext_adv *a = &host->ext_adv[i];
+		if (a->used && a->enabled && a->connectable) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* The reason of a Disconnection Complete for handle that overtook its LE
+ * Connection Complete, or 0 (taken: it is used once). */
+static uint8_t take_early_disconnect(struct zble_host *host, uint16_t handle)
+{
+	int64_t now = k_uptime_get();
+	uint8_t reason = 0;
+	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
+		if (host->early_disc[i].handle == NO_HANDLE) {
+			continue;
+		}
+		if (host->early_disc[i].until <= now) {
+			host->early_disc[i].handle = NO_HANDLE; /* stale: a link long gone */
+		} else if (host->early_disc[i].handle == handle && !reason) {
+			host->early_disc[i].handle = NO_HANDLE;
+			reason = host->early_disc[i].reason;
+		}
+	}
+	return reason;
+}
+
 static void on_conn_complete(struct zble_host *host, const struct conn_complete *cc)
 {
 	struct bt_conn *conn;
+
+	/* A Connection_Handle names one live link (Vol 4 Part E 5.3.1): a
+	 * second complete for a handle that is live is a controller fault
+	 * (a duplicated event). It creates nothing, and it neither ends nor
+	 * claims anything: not the live link (a Disconnect for the handle
+	 * would kill it), not a connection being created, not the
+	 * advertiser's state. Counted as malformed. */
+	if (cc->status == 0 && conn_by_handle(host, cc->handle)) {
+		host->stats.malformed++;
+		return;
+	}
 
 	if (cc->role == BT_HCI_ROLE_PERIPHERAL) {
 		/* Legacy advertising ends with a connection or a directed timeout;
@@ -219,7 +280,7 @@ static void on_conn_complete(struct zble_host *host, const struct conn_complete 
 			}
 			return;
 		}
-		k_work_cancel_delayable(&conn->create_timeout);
+		k_work_cancel_delayable(&conn->proc_timeout);
 		if (cc->status) {
 			uint8_t err = conn->pending_err ? conn->pending_err : cc->status;
 			notify_connected(host, conn, err);
@@ -242,12 +303,9 @@ static void on_conn_complete(struct zble_host *host, const struct conn_complete 
 	notify_connected(host, conn, 0);
 
 	/* A Disconnection Complete that overtook this event. */
-	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
-		if (host->early_disconnects[i] == cc->handle) {
-			host->early_disconnects[i] = NO_HANDLE;
-			conn_disconnected(host, conn, host->early_reasons[i]);
-			break;
-		}
+	uint8_t early = take_early_disconnect(host, cc->handle);
+	if (early) {
+		conn_disconnected(host, conn, early);
 	}
 }
 
@@ -292,14 +350,24 @@ void zble_conn_evt_disconnect_complete(struct zble_host *host, const uint8_t *p,
 	uint16_t handle = sys_get_le16(p + 1) & 0x0fff;
 	struct bt_conn *conn = conn_by_handle(host, handle);
 	if (!conn) {
-		/* Possibly ahead of its connection complete: remember it. */
+		/* Possibly ahead of its connection complete: remember it, but
+		 * only while a connection is being created and only briefly,
+		 * so a stray one (a duplicate, a link the host already
+		 * released) never ends a later link that reuses the handle. */
+		(void)take_early_disconnect(host, NO_HANDLE); /* drops the stale ones */
+		if (!creating(host) || p[3] == 0) {
+			host->stats.unexpected_disconnects++;
+			return;
+		}
 		for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
-			if (host->early_disconnects[i] == NO_HANDLE) {
-				host->early_disconnects[i] = handle;
-				host->early_reasons[i] = p[3];
-				break;
+			if (host->early_disc[i].handle == NO_HANDLE) {
+				host->early_disc[i].handle = handle;
+				host->early_disc[i].reason = p[3];
+				host->early_disc[i].until = k_uptime_get() + ZBLE_EARLY_DISCONNECT_MS;
+				return;
 			}
 		}
+		host->stats.unexpected_disconnects++;
 		return;
 	}
 	conn_disconnected(host, conn, p[3]);
@@ -434,7 +502,7 @@ static void create_cancel_done(struct zble_host *host, uint8_t status, const uin
 	 * link that completes after all finds no initiator and is dropped. */
 	if (status && conn->state == BT_CONN_STATE_CONNECTING) {
 		host->stats.async_errors++;
-		k_work_cancel_delayable(&conn->create_timeout);
+		k_work_cancel_delayable(&conn->proc_timeout);
 		notify_connected(host, conn, conn->pending_err ? conn->pending_err : BT_HCI_ERR_UNKNOWN_CONN_ID);
 		conn_gone(conn);
 	}
@@ -446,14 +514,33 @@ static void create_cancel(struct zble_host *host, struct bt_conn *conn, uint8_t 
 	(void)zble_hci_cmd_send(host, BT_HCI_OP_LE_CREATE_CONN_CANCEL, NULL, 0, create_cancel_done, conn, sync);
 }
 
-static void create_timeout_handler(struct k_work *work)
+/* The Disconnection Complete is overdue (lost by the controller or on the
+ * transport). First ask again: a controller without the link answers
+ * Unknown Connection Identifier and disconnect_done releases it. If even
+ * that brings nothing, the host releases the link itself, so the object,
+ * its data and its peer are never held for good. */
+static void disconnect_overdue(struct zble_host *host, struct bt_conn *conn)
 {
-	struct bt_conn *conn = CONTAINER_OF(k_work_delayable_from_work(work), struct bt_conn, create_timeout);
+	host->stats.disconnect_timeouts++;
+	if (!conn->disc_retried) {
+		conn->disc_retried = true;
+		send_disconnect(host, conn->handle, BT_HCI_ERR_REMOTE_USER_TERM_CONN, conn, NULL);
+		k_work_reschedule_for_queue(&host->wq, &conn->proc_timeout, disconnect_bound(conn));
+	} else {
+		conn_disconnected(host, conn, BT_HCI_ERR_LOCALHOST_TERM_CONN);
+	}
+}
+
+static void conn_timeout_handler(struct k_work *work)
+{
+	struct bt_conn *conn = CONTAINER_OF(k_work_delayable_from_work(work), struct bt_conn, proc_timeout);
 	struct zble_host *host = conn->host;
 	k_mutex_lock(&host->lock, K_FOREVER);
-	if (conn->state == BT_CONN_STATE_CONNECTING && !conn->pending_err) {
+	if (atomic_get(&conn->ref) && conn->state == BT_CONN_STATE_CONNECTING && !conn->pending_err) {
 		/* Reported as the cancel's connection complete arrives. */
 		create_cancel(host, conn, BT_HCI_ERR_UNKNOWN_CONN_ID, NULL);
+	} else if (atomic_get(&conn->ref) && conn->state == BT_CONN_STATE_DISCONNECTING) {
+		disconnect_overdue(host, conn);
 	}
 	k_mutex_unlock(&host->lock);
 }
@@ -465,7 +552,7 @@ static void create_done(struct zble_host *host, uint8_t status, const uint8_t *r
 	struct bt_conn *conn = arg;
 	if (status && conn->state == BT_CONN_STATE_CONNECTING) {
 		/* Refused at once: the outcome still reaches the callback. */
-		k_work_cancel_delayable(&conn->create_timeout);
+		k_work_cancel_delayable(&conn->proc_timeout);
 		notify_connected(host, conn, status);
 		conn_gone(conn);
 	}
@@ -543,7 +630,7 @@ int bt_conn_le_create(const bt_addr_le_t *peer, const struct bt_conn_le_create_p
 		return err;
 	}
 	uint32_t timeout_ms = create_param->timeout ? create_param->timeout * 10u : CONFIG_BT_CREATE_CONN_TIMEOUT * 1000u;
-	k_work_reschedule_for_queue(&host->wq, &conn->create_timeout, K_MSEC(timeout_ms));
+	k_work_reschedule_for_queue(&host->wq, &conn->proc_timeout, K_MSEC(timeout_ms));
 	*ret_conn = bt_conn_ref(conn);
 	err = zble_sync_wait(host, s);
 	if (err) {
@@ -573,7 +660,9 @@ int bt_conn_disconnect(struct bt_conn *conn, uint8_t reason)
 		break;
 	case BT_CONN_STATE_CONNECTED:
 		conn->state = BT_CONN_STATE_DISCONNECTING;
+		conn->disc_retried = false;
 		send_disconnect(host, conn->handle, reason, conn, s);
+		k_work_reschedule_for_queue(&host->wq, &conn->proc_timeout, disconnect_bound(conn));
 		break;
 	case BT_CONN_STATE_DISCONNECTING:
 		err = -EALREADY;
@@ -718,7 +807,7 @@ void zble_conn_teardown(struct zble_host *host)
 	zble_gatt_server_teardown(host);
 	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
 		struct bt_conn *c = &host->conns[i];
-		k_work_cancel_delayable(&c->create_timeout);
+		k_work_cancel_delayable(&c->proc_timeout);
 		if (atomic_get(&c->ref) && c->state != BT_CONN_STATE_DISCONNECTED) {
 			if (c->state != BT_CONN_STATE_CONNECTING) {
 				/* Its channels close and pending ATT work fails now,
@@ -728,7 +817,26 @@ void zble_conn_teardown(struct zble_host *host)
 			}
 			conn_gone(c);
 		}
-		host->early_disconnects[i] = NO_HANDLE;
+		host->early_disc[i].handle = NO_HANDLE;
+	}
+}
+
+void zble_conn_all_lost(struct zble_host *host, uint8_t reason)
+{
+	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
+		struct bt_conn *c = &host->conns[i];
+		host->early_disc[i].handle = NO_HANDLE;
+		if (!atomic_get(&c->ref) || c->state == BT_CONN_STATE_DISCONNECTED) {
+			continue;
+		}
+		if (c->state == BT_CONN_STATE_CONNECTING) {
+			/* As a cancelled create: the connected callback fails. */
+			k_work_cancel_delayable(&c->proc_timeout);
+			notify_connected(host, c, c->pending_err ? c->pending_err : BT_HCI_ERR_UNKNOWN_CONN_ID);
+			conn_gone(c);
+		} else {
+			conn_disconnected(host, c, reason);
+		}
 	}
 }
 

@@ -50,6 +50,21 @@ void zble_host_set_monitor(struct zble_host *host, zble_monitor_t fn, void *ctx)
 	host->monitor = fn;
 }
 
+void zble_host_set_error_cb(struct zble_host *host, zble_host_error_cb_t fn, void *ctx)
+{
+	k_mutex_lock(&host->lock, K_FOREVER);
+	host->error_ctx = ctx;
+	host->error_cb = fn;
+	k_mutex_unlock(&host->lock);
+}
+
+void zble_host_set_cmd_timeout(struct zble_host *host, uint32_t ms)
+{
+	k_mutex_lock(&host->lock, K_FOREVER);
+	host->cmd_timeout_ms = ms ? ms : ZBLE_HCI_CMD_TIMEOUT_MS;
+	k_mutex_unlock(&host->lock);
+}
+
 /* ---- receive: runs in the driver's context, so it only queues ---- */
 
 static bool is_discardable(const uint8_t *pkt, size_t len)
@@ -162,15 +177,41 @@ static void cmd_finish(struct zble_host *host, struct net_buf *buf, uint8_t stat
 	net_buf_unref(buf);
 }
 
+/* After a timeout, a command with the timed-out opcode waits until that
+ * command's late completion came or could no longer come: a completion is
+ * then never taken for the wrong command. true: hold the queue. */
+static bool held_for_late_answer(struct zble_host *host, struct net_buf *buf)
+{
+	if (!host->late_opcode) {
+		return false;
+	}
+	int64_t left = host->late_until - k_uptime_get();
+	if (left <= 0) {
+		host->late_opcode = 0;
+		return false;
+	}
+	const struct zble_cmd_meta *meta = net_buf_user_data(buf);
+	if (meta->opcode != host->late_opcode) {
+		return false;
+	}
+	/* Nothing is in flight, so the timer is free to wake the queue. */
+	k_work_reschedule_for_queue(&host->wq, &host->cmd_timeout, K_MSEC(left));
+	return true;
+}
+
+/* Vol 4 Part E 4.4: a command goes out only with a credit, and - the host
+ * is conservative - only when no other command is in flight, whatever the
+ * controller's Num_HCI_Command_Packets allows. */
 static void tx_work_handler(struct k_work *work)
 {
 	struct zble_host *host = CONTAINER_OF(work, struct zble_host, tx_work);
 	k_mutex_lock(&host->lock, K_FOREVER);
-	while (host->ncmd > 0 && host->opened) {
-		struct net_buf *buf = k_fifo_get(&host->cmd_queue, K_NO_WAIT);
-		if (!buf) {
+	while (host->ncmd > 0 && !host->sent_cmd && host->opened) {
+		struct net_buf *buf = k_fifo_peek_head(&host->cmd_queue);
+		if (!buf || held_for_late_answer(host, buf)) {
 			break;
 		}
+		buf = k_fifo_get(&host->cmd_queue, K_NO_WAIT);
 		if (host->monitor) {
 			host->monitor(host->monitor_ctx, false, buf->data, buf->len);
 		}
@@ -183,12 +224,14 @@ static void tx_work_handler(struct k_work *work)
 		host->stats.tx_cmds++;
 		host->ncmd--;
 		host->sent_cmd = buf;
-		k_work_reschedule_for_queue(&host->wq, &host->cmd_timeout, K_MSEC(ZBLE_HCI_CMD_TIMEOUT_MS));
+		k_work_reschedule_for_queue(&host->wq, &host->cmd_timeout, K_MSEC(host->cmd_timeout_ms));
 	}
 	zble_acl_tx(host);
 	k_mutex_unlock(&host->lock);
 }
 
+/* The command timeout, the credit watchdog, and the end of a hold for a
+ * late answer share this timer (only one of them can be pending). */
 static void cmd_timeout_handler(struct k_work *work)
 {
 	struct zble_host *host = CONTAINER_OF(k_work_delayable_from_work(work), struct zble_host, cmd_timeout);
@@ -196,19 +239,26 @@ static void cmd_timeout_handler(struct k_work *work)
 	struct net_buf *buf = host->sent_cmd;
 	/* A controller that never answers, or never returns the credit, must
 	 * not wedge the host: fail the command and take the credit back. */
-	if (buf || host->ncmd == 0) {
+	if (buf) {
+		const struct zble_cmd_meta *meta = net_buf_user_data(buf);
 		host->sent_cmd = NULL;
 		host->ncmd = 1;
 		host->stats.cmd_timeouts++;
-		if (buf) {
-			cmd_finish(host, buf, ZBLE_HCI_STATUS_TIMEOUT, NULL, 0);
-		}
-		k_work_submit_to_queue(&host->wq, &host->tx_work);
+		/* Its completion may still come: recognise it then. */
+		host->late_opcode = meta->opcode;
+		host->late_until = k_uptime_get() + host->cmd_timeout_ms;
+		cmd_finish(host, buf, ZBLE_HCI_STATUS_TIMEOUT, NULL, 0);
+	} else if (host->ncmd == 0) {
+		host->ncmd = 1;
+		host->stats.cmd_timeouts++;
 	}
+	k_work_submit_to_queue(&host->wq, &host->tx_work);
 	k_mutex_unlock(&host->lock);
 }
 
-/* Command Complete and Command Status share the credit and match logic. */
+/* Command Complete and Command Status share the credit and match logic.
+ * Num_HCI_Command_Packets of any of them (NOP, opcode 0x0000, included)
+ * sets the credit; only the opcode in flight finishes a command. */
 static void cmd_response(struct zble_host *host, uint8_t ncmd, uint16_t opcode, uint8_t status, const uint8_t *rp,
 			 size_t rp_len)
 {
@@ -221,14 +271,19 @@ static void cmd_response(struct zble_host *host, uint8_t ncmd, uint16_t opcode, 
 			host->sent_cmd = NULL;
 			k_work_cancel_delayable(&host->cmd_timeout);
 			cmd_finish(host, buf, status, rp, rp_len);
+		} else if (opcode == host->late_opcode) {
+			/* The answer to a command that already timed out. */
+			host->late_opcode = 0;
+			host->stats.late_cmd_rsp++;
 		} else {
 			host->stats.unexpected_cmd_rsp++;
 		}
 	}
-	if (host->ncmd == 0) {
+	if (host->ncmd == 0 && !host->sent_cmd) {
 		/* No credit: a controller that never sends the NOP that returns
-		 * it must not stop the host for good (credit watchdog). */
-		k_work_reschedule_for_queue(&host->wq, &host->cmd_timeout, K_MSEC(ZBLE_HCI_CMD_TIMEOUT_MS));
+		 * it must not stop the host for good (credit watchdog). With a
+		 * command in flight its own timeout does that. */
+		k_work_reschedule_for_queue(&host->wq, &host->cmd_timeout, K_MSEC(host->cmd_timeout_ms));
 	}
 	k_work_submit_to_queue(&host->wq, &host->tx_work);
 }
@@ -256,9 +311,11 @@ static void evt_cmd_status(struct zble_host *host, const uint8_t *p, size_t len)
 
 static void evt_hardware_error(struct zble_host *host, const uint8_t *p, size_t len)
 {
-	(void)p;
-	(void)len;
-	host->stats.hw_errors++;
+	if (len < 1) {
+		host->stats.malformed++;
+		return;
+	}
+	zble_init_hw_error(host, p[0]);
 }
 
 /* ---- receive dispatch, in the host context ---- */
@@ -340,6 +397,7 @@ int zble_host_init(struct zble_host *host, struct zble_kernel *k, struct zble_hc
 	memset(host, 0, sizeof(*host));
 	host->kernel = k;
 	host->driver = driver;
+	host->cmd_timeout_ms = ZBLE_HCI_CMD_TIMEOUT_MS;
 	k_mutex_init(&host->lock);
 	NET_BUF_POOL_STORAGE_INIT(&host->cmd_pool, host->cmd_mem, sizeof(struct zble_cmd_meta), NULL);
 	NET_BUF_POOL_STORAGE_INIT(&host->evt_pool, host->evt_mem, 0, NULL);
@@ -371,6 +429,24 @@ int zble_host_init(struct zble_host *host, struct zble_kernel *k, struct zble_hc
 	return 0;
 }
 
+/* Every command queued or in flight ends now with status, once. */
+void zble_hci_fail_commands(struct zble_host *host, uint8_t status)
+{
+	struct net_buf *buf;
+	k_work_cancel_delayable(&host->cmd_timeout);
+	/* The one in flight first: it was queued first. */
+	if (host->sent_cmd) {
+		buf = host->sent_cmd;
+		host->sent_cmd = NULL;
+		cmd_finish(host, buf, status, NULL, 0);
+	}
+	/* A completion may queue more: those end here too. */
+	while ((buf = k_fifo_get(&host->cmd_queue, K_NO_WAIT)) != NULL) {
+		cmd_finish(host, buf, status, NULL, 0);
+	}
+	host->late_opcode = 0;
+}
+
 /* Drops everything queued (host context or after the queue stopped). */
 void zble_hci_flush(struct zble_host *host)
 {
@@ -378,15 +454,7 @@ void zble_hci_flush(struct zble_host *host)
 	while ((buf = k_fifo_get(&host->rx_queue, K_NO_WAIT)) != NULL) {
 		net_buf_unref(buf);
 	}
-	while ((buf = k_fifo_get(&host->cmd_queue, K_NO_WAIT)) != NULL) {
-		cmd_finish(host, buf, ZBLE_HCI_STATUS_TIMEOUT, NULL, 0);
-	}
-	if (host->sent_cmd) {
-		buf = host->sent_cmd;
-		host->sent_cmd = NULL;
-		cmd_finish(host, buf, ZBLE_HCI_STATUS_TIMEOUT, NULL, 0);
-	}
-	k_work_cancel_delayable(&host->cmd_timeout);
+	zble_hci_fail_commands(host, ZBLE_HCI_STATUS_TIMEOUT);
 }
 
 void zble_host_deinit(struct zble_host *host)

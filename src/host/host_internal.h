@@ -12,9 +12,13 @@
 
 int zble_host_recv(void *ctx, const uint8_t *pkt, size_t len);
 void zble_hci_flush(struct zble_host *host);
+/* Ends every queued and in-flight command with status (exactly once). */
+void zble_hci_fail_commands(struct zble_host *host, uint8_t status);
 
 /* bring-up (init.c) */
 void zble_init_setup(struct zble_host *host);
+/* HCI Hardware Error: the recovery of docs/hardware-error.md. */
+void zble_init_hw_error(struct zble_host *host, uint8_t hw_code);
 /* What the controller said it supports: a Supported_Commands bit, an LE
  * feature bit. */
 bool zble_hci_cmd_supported(const struct zble_host *host, unsigned octet, unsigned bit);
@@ -26,6 +30,9 @@ uint8_t zble_hci_phy_to_gap(uint8_t hci_phy);
 /* connections (conn.c) */
 void zble_conn_setup(struct zble_host *host);
 void zble_conn_teardown(struct zble_host *host);
+/* The controller lost every link (Hardware Error): each connected link is
+ * reported disconnected with reason, each create fails; objects released. */
+void zble_conn_all_lost(struct zble_host *host, uint8_t reason);
 void zble_conn_evt_disconnect_complete(struct zble_host *host, const uint8_t *p, size_t len);
 void zble_le_meta_event(struct zble_host *host, uint8_t subevent, const uint8_t *p, size_t len);
 

@@ -230,6 +230,8 @@ static void init_done(struct zble_host *host, int err)
 	host->enabling = false;
 	host->init_err = err;
 	host->ready = err == 0;
+	bool recovered = host->recovering;
+	host->recovering = false;
 	bt_ready_cb_t cb = host->ready_cb;
 	host->ready_cb = NULL;
 	if (host->enable_sync) {
@@ -239,6 +241,10 @@ static void init_done(struct zble_host *host, int err)
 	}
 	if (cb) {
 		cb(err);
+	}
+	if (recovered && host->error_cb) {
+		struct zble_host_error e = { .kind = ZBLE_HOST_ERROR_RECOVERED, .err = err };
+		host->error_cb(host, &e, host->error_ctx);
 	}
 }
 
@@ -288,6 +294,40 @@ static void init_work_handler(struct k_work *work)
 	host->ncmd = 1;
 	run_step(host);
 	k_mutex_unlock(&host->lock);
+}
+
+/* HCI Hardware Error (docs/hardware-error.md): the controller's state is
+ * unknown, so the host starts over with it, as NimBLE does: tell the
+ * application, fail every pending command, report every link lost (which
+ * fails their ATT, L2CAP and ACL work), stop advertising and scanning,
+ * then reset the controller and run the bring-up again. bt_enable() that
+ * is waiting gets the outcome of the new bring-up. */
+void zble_init_hw_error(struct zble_host *host, uint8_t hw_code)
+{
+	host->stats.hw_errors++;
+	if (!host->opened || !(host->ready || host->enabling)) {
+		return; /* nothing set up that could be wrong */
+	}
+	if (host->error_cb) {
+		struct zble_host_error e = { .kind = ZBLE_HOST_ERROR_HW, .hw_code = hw_code };
+		host->error_cb(host, &e, host->error_ctx);
+	}
+	host->ready = false;
+	/* Step completions of an interrupted bring-up are ignored. */
+	host->enabling = false;
+	zble_hci_fail_commands(host, BT_HCI_ERR_HW_FAILURE);
+	/* The links are gone with the controller's reset: the local host
+	 * ends them, so they end as a local termination would. */
+	zble_conn_all_lost(host, BT_HCI_ERR_LOCALHOST_TERM_CONN);
+	host->adv.enabled = false;
+	for (int i = 0; i < CONFIG_BT_EXT_ADV_MAX_ADV_SET; i++) {
+		host->ext_adv[i].enabled = false;
+	}
+	host->scan.enabled = false;
+	host->scan.chain.active = false;
+	host->enabling = true;
+	host->recovering = true;
+	k_work_submit_to_queue(&host->wq, &host->init_work);
 }
 
 void zble_init_setup(struct zble_host *host)

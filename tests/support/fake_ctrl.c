@@ -9,6 +9,13 @@
 
 static void deliver(struct fake_ctrl *c, const uint8_t *pkt, size_t len)
 {
+	if (c->delay.capturing) {
+		if (c->delay.n_held < 2 && len <= sizeof(c->delay.held[0])) {
+			memcpy(c->delay.held[c->delay.n_held], pkt, len);
+			c->delay.held_len[c->delay.n_held++] = len;
+		}
+		return;
+	}
 	if (c->open && c->recv) {
 		c->recv(c->recv_ctx, pkt, len);
 	}
@@ -50,6 +57,47 @@ static void cmd_status(struct fake_ctrl *c, uint16_t opcode, uint8_t status)
 	fake_ctrl_event(c, BT_HCI_EVT_CMD_STATUS, p, 4);
 }
 
+void fake_ctrl_cmd_complete(struct fake_ctrl *c, uint8_t ncmd, uint16_t opcode, uint8_t status)
+{
+	uint8_t p[4] = { ncmd };
+	sys_put_le16(opcode, p + 1);
+	p[3] = status;
+	/* A NOP carries no status. */
+	fake_ctrl_event(c, BT_HCI_EVT_CMD_COMPLETE, p, opcode ? 4 : 3);
+}
+
+void fake_ctrl_cmd_status(struct fake_ctrl *c, uint8_t ncmd, uint16_t opcode, uint8_t status)
+{
+	uint8_t p[4] = { status, ncmd };
+	sys_put_le16(opcode, p + 2);
+	fake_ctrl_event(c, BT_HCI_EVT_CMD_STATUS, p, 4);
+}
+
+static void delay_expired(struct k_timer *t)
+{
+	struct fake_ctrl *c = CONTAINER_OF(t, struct fake_ctrl, delay.timer);
+	for (int i = 0; i < c->delay.n_held; i++) {
+		deliver(c, c->delay.held[i], c->delay.held_len[i]);
+	}
+	c->delay.n_held = 0;
+}
+
+void fake_ctrl_delay_answer(struct fake_ctrl *c, uint16_t opcode, uint32_t ms, bool stray, bool stray_is_status,
+			    uint16_t stray_opcode)
+{
+	if (!c->delay.timer_ready) {
+		k_timer_init(&c->delay.timer, delay_expired, NULL);
+		c->delay.timer_ready = true;
+	}
+	c->delay.opcode = opcode;
+	c->delay.ms = ms;
+	c->delay.stray = stray;
+	c->delay.stray_is_status = stray_is_status;
+	c->delay.stray_opcode = stray_opcode;
+	c->delay.n_held = 0;
+	c->delay.armed = true;
+}
+
 void fake_ctrl_conn_complete(struct fake_ctrl *c, bool enhanced, uint8_t status, uint16_t handle, uint8_t role,
 			     const uint8_t peer[6])
 {
@@ -61,7 +109,7 @@ void fake_ctrl_conn_complete(struct fake_ctrl *c, bool enhanced, uint8_t status,
 	uint8_t *t = p + (enhanced ? 24 : 12);
 	sys_put_le16(0x28, t);
 	sys_put_le16(0, t + 2);
-	sys_put_le16(400, t + 4);
+	sys_put_le16(c->conn_timeout ? c->conn_timeout : 400, t + 4);
 	t[6] = 0;
 	fake_ctrl_event(c, BT_HCI_EVT_LE_META_EVENT, p, enhanced ? 31 : 19);
 }
@@ -152,9 +200,31 @@ void fake_ctrl_acl(struct fake_ctrl *c, uint16_t handle, uint8_t pb, const uint8
 	deliver(c, pkt, 5u + len);
 }
 
+static int fake_answer(struct fake_ctrl *c, const uint8_t *pkt, size_t len);
+
 static int fake_send(struct zble_hci_driver *drv, const uint8_t *pkt, size_t len)
 {
 	struct fake_ctrl *c = (struct fake_ctrl *)drv;
+	if (len >= 4 && pkt[0] == ZBLE_H4_CMD && c->delay.armed && sys_get_le16(pkt + 1) == c->delay.opcode) {
+		c->delay.armed = false;
+		if (c->delay.stray) {
+			if (c->delay.stray_is_status) {
+				fake_ctrl_cmd_status(c, 1, c->delay.stray_opcode, 0);
+			} else {
+				fake_ctrl_cmd_complete(c, 1, c->delay.stray_opcode, 0);
+			}
+		}
+		c->delay.capturing = true;
+		int err = fake_answer(c, pkt, len);
+		c->delay.capturing = false;
+		k_timer_start(&c->delay.timer, K_MSEC(c->delay.ms), K_NO_WAIT);
+		return err;
+	}
+	return fake_answer(c, pkt, len);
+}
+
+static int fake_answer(struct fake_ctrl *c, const uint8_t *pkt, size_t len)
+{
 	if (len >= 5 && pkt[0] == ZBLE_H4_ACL && c->n_acl < 64) {
 		c->acl_hdr[c->n_acl] = sys_get_le16(pkt + 1);
 		c->acl_len[c->n_acl] = sys_get_le16(pkt + 3);

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <zephyr/kernel.h>
+
 #include "zble/hci_driver.h"
 
 #define FAKE_MAX_RULES 8
@@ -47,6 +49,20 @@ struct fake_ctrl {
 	int n_acl;
 	uint16_t acl_mtu; /* reported in LE Read Buffer Size (default 27) */
 	uint8_t acl_pkts; /* default 4 */
+	uint16_t conn_timeout; /* supervision timeout in connection completes (10 ms; default 400) */
+	/* fake_ctrl_delay_answer: the answer to one opcode, held and sent
+	 * later by a timer, with an optional stray completion sent at once. */
+	struct {
+		uint16_t opcode;
+		uint32_t ms;
+		bool armed, capturing, stray, stray_is_status;
+		uint16_t stray_opcode;
+		uint8_t held[2][3 + 255];
+		size_t held_len[2];
+		int n_held;
+		bool timer_ready;
+		struct k_timer timer;
+	} delay;
 };
 
 void fake_ctrl_init(struct fake_ctrl *c);
@@ -73,5 +89,15 @@ void fake_ctrl_nocp(struct fake_ctrl *c, uint16_t handle, uint16_t count);
 void fake_ctrl_acl(struct fake_ctrl *c, uint16_t handle, uint8_t pb, const uint8_t *data, uint16_t len);
 /* How many times the host sent opcode. */
 int fake_ctrl_count(const struct fake_ctrl *c, uint16_t opcode);
+/* A Command Complete (status only) or Command Status with ncmd credits:
+ * for stray, NOP (opcode 0) and late completions. */
+void fake_ctrl_cmd_complete(struct fake_ctrl *c, uint8_t ncmd, uint16_t opcode, uint8_t status);
+void fake_ctrl_cmd_status(struct fake_ctrl *c, uint8_t ncmd, uint16_t opcode, uint8_t status);
+/* The next time the host sends opcode, its answer comes ms later (a
+ * kernel timer: virtual time on coop); with stray, a completion for
+ * stray_opcode (0: a NOP) with one credit comes at once, while the
+ * command is in flight. Call with the kernel current. */
+void fake_ctrl_delay_answer(struct fake_ctrl *c, uint16_t opcode, uint32_t ms, bool stray, bool stray_is_status,
+			    uint16_t stray_opcode);
 
 #endif
