@@ -961,6 +961,7 @@ static int drv_send(struct zble_hci_driver *drv, const uint8_t *pkt, size_t len)
 		memcpy(slot->data, pkt + 1, len - 1);
 		slot->len = (uint16_t)(len - 1);
 		c->cmd_count++;
+		faults_cmd_received(c, get_le16(pkt + 1));
 		if (!c->cmd_timer.armed) {
 			sim_timer_arm(sim, &c->cmd_timer, sim->now_us + c->cmd_latency_us);
 		}

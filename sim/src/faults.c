@@ -4,8 +4,9 @@
  * queue) and on the air (CRC errors): dropped events (by probability or the
  * next ones of a kind), a fixed extra latency of everything the controller
  * sends to the host, withheld Number Of Completed Packets (buffer exhaustion
- * as the host sees it), Hardware Error on demand and commands that are never
- * answered. All state lives in the controller (struct zble_sim_faults); the
+ * as the host sees it), Hardware Error on demand, commands that are never
+ * answered, duplicated events, command completions that come late (after
+ * the host gave up on them) and stray ones (for no command in flight). All state lives in the controller (struct zble_sim_faults); the
  * randomness is seeded from the simulation's seed, so runs repeat.
  *
  * Populations are background legacy advertisers without a controller each:
@@ -50,6 +51,11 @@ static void rearm(struct zble_sim_ctrl *c)
 	if (f->dq_count && f->delayq[f->dq_head].at < at) {
 		at = f->delayq[f->dq_head].at;
 	}
+	for (unsigned i = 0; i < ZBLE_SIM_FAULT_LATE_QUEUE; i++) {
+		if (f->lateq[i].used && f->lateq[i].at < at) {
+			at = f->lateq[i].at;
+		}
+	}
 	if (at == ZBLE_TIME_NEVER) {
 		sim_timer_cancel(&f->timer);
 	} else if (!f->timer.armed || f->timer.t != at) {
@@ -84,6 +90,21 @@ static void end_hold(struct zble_sim_ctrl *c)
 	}
 }
 
+/* Late completions due by now go to the host (past every other fault). */
+static void release_late(struct zble_sim_ctrl *c, uint64_t now)
+{
+	struct zble_sim_faults *f = &c->faults;
+	for (unsigned i = 0; i < ZBLE_SIM_FAULT_LATE_QUEUE; i++) {
+		if (f->lateq[i].used && f->lateq[i].at <= now) {
+			struct zble_sim_pkt p = f->lateq[i].pkt;
+			f->lateq[i].used = false;
+			f->bypass = true;
+			ctrl_to_host(c, p.data, p.len, false);
+			f->bypass = false;
+		}
+	}
+}
+
 void faults_timer(struct zble_sim_ctrl *c)
 {
 	struct zble_sim_faults *f = &c->faults;
@@ -94,6 +115,7 @@ void faults_timer(struct zble_sim_ctrl *c)
 	while (f->dq_count && f->delayq[f->dq_head].at <= now) {
 		release_one(c);
 	}
+	release_late(c, now);
 	rearm(c);
 }
 
@@ -102,29 +124,61 @@ void faults_flush(struct zble_sim_ctrl *c)
 	struct zble_sim_faults *f = &c->faults;
 	f->dq_head = f->dq_count = 0;
 	memset(f->held, 0, sizeof(f->held));
+	for (unsigned i = 0; i < ZBLE_SIM_FAULT_LATE_QUEUE; i++) {
+		f->lateq[i].used = false;
+	}
 	rearm(c);
 }
 
 /* ---- the hooks ---- */
 
-static bool drop_next_matches(const struct zble_sim_faults *f, const uint8_t *pkt, size_t len)
+/* An event pkt (H4) with this code and detail (0: any). */
+static bool event_matches(const uint8_t *pkt, size_t len, uint8_t code, uint16_t detail)
 {
-	if (!f->drop_count || pkt[1] != f->drop_code) {
+	if (pkt[1] != code) {
 		return false;
 	}
-	if (!f->drop_detail) {
+	if (!detail) {
 		return true;
 	}
 	switch (pkt[1]) {
 	case EVT_LE_META:
-		return len >= 4 && pkt[3] == f->drop_detail;
+		return len >= 4 && pkt[3] == detail;
 	case EVT_CMD_COMPLETE:
-		return len >= 6 && get_le16(pkt + 4) == f->drop_detail;
+		return len >= 6 && get_le16(pkt + 4) == detail;
 	case EVT_CMD_STATUS:
-		return len >= 7 && get_le16(pkt + 5) == f->drop_detail;
+		return len >= 7 && get_le16(pkt + 5) == detail;
 	default:
 		return true;
 	}
+}
+
+static bool drop_next_matches(const struct zble_sim_faults *f, const uint8_t *pkt, size_t len)
+{
+	return f->drop_count && event_matches(pkt, len, f->drop_code, f->drop_detail);
+}
+
+/* Holds a completion of the late opcode aside; true when taken. */
+static bool take_late(struct zble_sim_ctrl *c, const uint8_t *pkt, size_t len)
+{
+	struct zble_sim_faults *f = &c->faults;
+	if (!f->late_armed || !(event_matches(pkt, len, EVT_CMD_COMPLETE, f->late_op) ||
+				event_matches(pkt, len, EVT_CMD_STATUS, f->late_op))) {
+		return false;
+	}
+	for (unsigned i = 0; i < ZBLE_SIM_FAULT_LATE_QUEUE; i++) {
+		if (!f->lateq[i].used) {
+			f->lateq[i].used = true;
+			f->lateq[i].at = c->dev->sim->now_us + f->late_us;
+			memcpy(f->lateq[i].pkt.data, pkt, len);
+			f->lateq[i].pkt.len = (uint16_t)len;
+			f->late_armed = false;
+			f->stats.completions_late++;
+			rearm(c);
+			return true;
+		}
+	}
+	return false;
 }
 
 bool faults_to_host(struct zble_sim_ctrl *c, const uint8_t *pkt, size_t len, bool discardable)
@@ -148,6 +202,21 @@ bool faults_to_host(struct zble_sim_ctrl *c, const uint8_t *pkt, size_t len, boo
 		}
 		if (f->drop_p && draw(&f->rng, f->drop_p)) {
 			f->stats.events_dropped++;
+			return true;
+		}
+		if (take_late(c, pkt, len)) {
+			return true;
+		}
+		if (f->dup_count && event_matches(pkt, len, f->dup_code, f->dup_detail)) {
+			if (f->dup_count != UINT32_MAX) {
+				f->dup_count--;
+			}
+			f->stats.events_duplicated++;
+			/* Both copies, in order, past the other faults. */
+			f->bypass = true;
+			ctrl_to_host(c, pkt, len, discardable);
+			ctrl_to_host(c, pkt, len, discardable);
+			f->bypass = false;
 			return true;
 		}
 		if (pkt[1] == EVT_NUM_COMPLETED_PACKETS && f->holding && len >= 4 && len >= 4u + 4u * pkt[3]) {
@@ -190,6 +259,28 @@ bool faults_swallow(struct zble_sim_ctrl *c, uint16_t opcode)
 	}
 	f->stats.cmds_swallowed++;
 	return true;
+}
+
+void faults_cmd_received(struct zble_sim_ctrl *c, uint16_t opcode)
+{
+	struct zble_sim_faults *f = &c->faults;
+	if (!f->stray_armed || (f->stray_trigger && opcode != f->stray_trigger)) {
+		return;
+	}
+	f->stray_armed = false;
+	f->stats.strays_sent++;
+	uint8_t p[4];
+	if (f->stray_status) {
+		p[0] = 0x00; /* Status */
+		p[1] = 1;    /* Num_HCI_Command_Packets */
+		put_le16(p + 2, f->stray_op);
+		ctrl_event(c, EVT_CMD_STATUS, p, 4);
+	} else {
+		p[0] = 1;
+		put_le16(p + 1, f->stray_op);
+		p[3] = 0x00; /* Status (a NOP has no return parameters) */
+		ctrl_event(c, EVT_CMD_COMPLETE, p, f->stray_op ? 4 : 3);
+	}
 }
 
 bool faults_crc_error(struct zble_sim_link *l)
@@ -252,6 +343,32 @@ void zble_sim_fault_swallow_cmd(struct zble_sim_device *dev, uint16_t opcode, ui
 	f->swallow_count = count;
 }
 
+void zble_sim_fault_duplicate_next_event(struct zble_sim_device *dev, uint8_t code, uint16_t detail, uint32_t count)
+{
+	struct zble_sim_faults *f = faults_of(dev);
+	f->dup_code = code;
+	f->dup_detail = detail;
+	f->dup_count = count;
+}
+
+void zble_sim_fault_late_completion(struct zble_sim_device *dev, uint16_t opcode, uint32_t us)
+{
+	struct zble_sim_faults *f = faults_of(dev);
+	f->late_op = opcode;
+	f->late_us = us;
+	f->late_armed = true;
+}
+
+void zble_sim_fault_stray_completion(struct zble_sim_device *dev, uint16_t trigger_opcode, uint16_t stray_opcode,
+				     bool status)
+{
+	struct zble_sim_faults *f = faults_of(dev);
+	f->stray_trigger = trigger_opcode;
+	f->stray_op = stray_opcode;
+	f->stray_status = status;
+	f->stray_armed = true;
+}
+
 void zble_sim_fault_clear(struct zble_sim_device *dev)
 {
 	struct zble_sim_ctrl *c = &dev->ctrl;
@@ -260,12 +377,16 @@ void zble_sim_fault_clear(struct zble_sim_device *dev)
 	f->drop_count = 0;
 	f->swallow_count = 0;
 	f->delay_us = 0;
+	f->dup_count = 0;
+	f->late_armed = false;
+	f->stray_armed = false;
 	if (f->holding) {
 		end_hold(c);
 	}
 	while (f->dq_count) {
 		release_one(c);
 	}
+	release_late(c, UINT64_MAX);
 	rearm(c);
 }
 

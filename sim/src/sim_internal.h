@@ -350,6 +350,8 @@ int sim_rt_pace(struct zble_sim *sim, uint64_t target);
 bool faults_to_host(struct zble_sim_ctrl *c, const uint8_t *pkt, size_t len, bool discardable);
 /* True when the command with this opcode is to be swallowed. */
 bool faults_swallow(struct zble_sim_ctrl *c, uint16_t opcode);
+/* A command with this opcode arrived from the host (stray completions). */
+void faults_cmd_received(struct zble_sim_ctrl *c, uint16_t opcode);
 /* Forgets packets held back (reset, close). */
 void faults_flush(struct zble_sim_ctrl *c);
 void faults_timer(struct zble_sim_ctrl *c);

@@ -125,6 +125,7 @@ struct zble_sim_ctrl_stats {
 #ifndef ZBLE_SIM_FAULT_DELAY_QUEUE
 #define ZBLE_SIM_FAULT_DELAY_QUEUE 16 /* controller->host packets held back by a delay */
 #endif
+#define ZBLE_SIM_FAULT_LATE_QUEUE 4 /* command completions held back on their own */
 
 struct zble_sim_fault_stats {
 	uint32_t events_dropped;  /* events never delivered (drop faults) */
@@ -132,6 +133,9 @@ struct zble_sim_fault_stats {
 	uint32_t cmds_swallowed;  /* commands accepted and never answered */
 	uint32_t hw_errors;       /* Hardware Error events injected */
 	uint32_t nocp_held;       /* completed packets whose report was withheld */
+	uint32_t events_duplicated; /* events delivered twice */
+	uint32_t completions_late;  /* command completions delivered late */
+	uint32_t strays_sent;       /* Command Complete/Status for no command in flight */
 };
 
 struct zble_sim_faults {
@@ -153,6 +157,20 @@ struct zble_sim_faults {
 	uint64_t hold_until;      /* Number Of Completed Packets withheld until then */
 	bool holding;
 	uint16_t held[ZBLE_SIM_MAX_CONN]; /* completed packets per handle, not reported yet */
+	uint8_t dup_code;         /* deliver the next dup_count events with this code twice */
+	uint16_t dup_detail;      /* as drop_detail */
+	uint32_t dup_count;
+	uint16_t late_op;         /* the completion of the next late_op command comes late_us late */
+	uint32_t late_us;
+	bool late_armed;
+	struct {
+		bool used;
+		uint64_t at;
+		struct zble_sim_pkt pkt;
+	} lateq[ZBLE_SIM_FAULT_LATE_QUEUE];
+	uint16_t stray_trigger;   /* when a command with this opcode arrives (0: any)... */
+	uint16_t stray_op;        /* ...a completion for this opcode (0: NOP) goes first */
+	bool stray_status, stray_armed;
 	struct zble_sim_timer timer;
 	struct zble_sim_fault_stats stats;
 };
@@ -506,6 +524,20 @@ void zble_sim_fault_hw_error(struct zble_sim_device *dev, uint8_t code);
 /* The next count commands with this opcode are taken and never answered
  * nor executed (no Command Complete/Status, no credit). count 0 cancels. */
 void zble_sim_fault_swallow_cmd(struct zble_sim_device *dev, uint16_t opcode, uint32_t count);
+/* Delivers the next count events with this event code twice, back to back
+ * (detail as for zble_sim_fault_drop_next_event). count 0 cancels. */
+void zble_sim_fault_duplicate_next_event(struct zble_sim_device *dev, uint8_t code, uint16_t detail, uint32_t count);
+/* The Command Complete or Command Status of the next command with this
+ * opcode arrives us late (e.g. after the host's command timeout); other
+ * packets pass it. The command itself is executed at once. */
+void zble_sim_fault_late_completion(struct zble_sim_device *dev, uint16_t opcode, uint32_t us);
+/* When the next command with trigger_opcode (0: any) arrives, a stray
+ * Command Complete (or, with status, Command Status) for stray_opcode (0:
+ * a NOP, or an opcode never sent) with one credit is sent at once, while
+ * that command is still being processed; then the command is answered
+ * as usual. */
+void zble_sim_fault_stray_completion(struct zble_sim_device *dev, uint16_t trigger_opcode, uint16_t stray_opcode,
+				     bool status);
 /* Turns every fault of the device off (held packets are delivered). */
 void zble_sim_fault_clear(struct zble_sim_device *dev);
 /* The peer that vanishes: zble_sim_device_remove(); radio silence:
