@@ -167,11 +167,23 @@ static void conn_disconnected(struct zble_host *host, struct bt_conn *conn, uint
 	bt_conn_unref(conn);
 }
 
+/* A Disconnect's completion names its link by object and handle: the
+ * object may have been released (an overdue disconnection) and be another
+ * link's by the time the answer comes. */
+static void *disconnect_arg(struct bt_conn *conn)
+{
+	return (void *)(uintptr_t)(((uintptr_t)bt_conn_index(conn) << 16) | conn->handle);
+}
+
 static void disconnect_done(struct zble_host *host, uint8_t status, const uint8_t *rp, size_t len, void *arg)
 {
 	(void)rp;
 	(void)len;
-	struct bt_conn *conn = arg;
+	uintptr_t a = (uintptr_t)arg;
+	struct bt_conn *conn = &host->conns[(a >> 16) % CONFIG_BT_MAX_CONN];
+	if (!atomic_get(&conn->ref) || conn->handle != (uint16_t)a) {
+		return; /* that link is gone already */
+	}
 	if (status == BT_HCI_ERR_UNKNOWN_CONN_ID && conn->state != BT_CONN_STATE_DISCONNECTED) {
 		/* The controller has no such link: its Disconnection Complete
 		 * was lost. End it here, or the object, its queued data and
@@ -201,7 +213,8 @@ static void send_disconnect(struct zble_host *host, uint16_t handle, uint8_t rea
 	uint8_t cp[3];
 	sys_put_le16(handle, cp);
 	cp[2] = reason;
-	(void)zble_hci_cmd_send(host, BT_HCI_OP_DISCONNECT, cp, sizeof(cp), conn ? disconnect_done : NULL, conn, sync);
+	(void)zble_hci_cmd_send(host, BT_HCI_OP_DISCONNECT, cp, sizeof(cp), conn ? disconnect_done : NULL,
+				conn ? disconnect_arg(conn) : NULL, sync);
 }
 
 /* Whether a connection may complete soon: the host initiates one or
