@@ -6,8 +6,9 @@
  * sends to the host, withheld Number Of Completed Packets (buffer exhaustion
  * as the host sees it), Hardware Error on demand, commands that are never
  * answered, duplicated events, command completions that come late (after
- * the host gave up on them) and stray ones (for no command in flight). All state lives in the controller (struct zble_sim_faults); the
- * randomness is seeded from the simulation's seed, so runs repeat.
+ * the host gave up on them) and stray ones (for no command in flight). All
+ * state lives in the controller (struct zble_sim_faults); the randomness is
+ * seeded from the simulation's seed, so runs repeat.
  *
  * Populations are background legacy advertisers without a controller each:
  * a caller-owned array of beacons behind one simulation timer, cheap enough

@@ -190,7 +190,8 @@ static void disconnect_done(struct zble_host *host, uint8_t status, const uint8_
 		 * the controller credits it holds would never come back. When
 		 * the host was ending it anyway (the retry of an overdue
 		 * disconnection) that is what the controller would have said. */
-		conn_disconnected(host, conn, conn->disc_retried ? BT_HCI_ERR_LOCALHOST_TERM_CONN : BT_HCI_ERR_UNKNOWN_CONN_ID);
+		conn_disconnected(host, conn,
+				  conn->disc_retried ? BT_HCI_ERR_LOCALHOST_TERM_CONN : BT_HCI_ERR_UNKNOWN_CONN_ID);
 	} else if (status && conn->state == BT_CONN_STATE_DISCONNECTING && !conn->disc_retried) {
 		/* Refused: the link stays. (A refused retry is left to the
 		 * disconnection's bound, which releases the link.) */
