@@ -542,6 +542,30 @@ static void test_lost_disconnection_released_locally(void **state)
 
 /* ---- fault 7: HCI Hardware Error ---- */
 
+static int acl_failed; /* PDUs completed with -ENOTCONN */
+
+static void acl_done(struct bt_conn *conn, int err, void *user_data)
+{
+	(void)conn;
+	(void)user_data;
+	acl_failed += err == -ENOTCONN;
+}
+
+/* More PDUs than the controller takes: some in it, some queued. */
+static void queue_acl(struct bt_conn *conn, int n)
+{
+	for (int i = 0; i < n; i++) {
+		k_mutex_lock(&g->host.lock, K_FOREVER);
+		struct net_buf *pdu = zble_acl_alloc(&g->host, K_NO_WAIT);
+		assert_non_null(pdu);
+		net_buf_add_le16(pdu, 60);
+		net_buf_add_le16(pdu, 0x0040);
+		memset(net_buf_add(pdu, 60), i, 60);
+		assert_int_equal(zble_acl_send(conn, pdu, acl_done, NULL), 0);
+		k_mutex_unlock(&g->host.lock);
+	}
+}
+
 static void test_hardware_error_recovery(void **state)
 {
 	(void)state;
@@ -551,7 +575,9 @@ static void test_hardware_error_recovery(void **state)
 	fake_ctrl_conn_complete(&g->ctrl, false, 0, 0x41, BT_HCI_ROLE_PERIPHERAL, peer_b);
 	assert_int_equal(k_sem_take(&g->connected, K_SECONDS(5)), 0);
 	assert_int_equal(bt_le_scan_start(BT_LE_SCAN_PASSIVE, NULL), 0);
-	/* Pending work: a command in flight, one queued. */
+	/* Pending work: data on a link, a command in flight, one queued. */
+	acl_failed = 0;
+	queue_acl(central, 4);
 	set_rule(OP_A, FAKE_SILENT, 0);
 	int b0 = sent(OP_B);
 	queue_cmd(OP_A);
@@ -574,6 +600,11 @@ static void test_hardware_error_recovery(void **state)
 	assert_int_equal(g->done_status[0], BT_HCI_ERR_HW_FAILURE);
 	assert_int_equal(g->done_status[1], BT_HCI_ERR_HW_FAILURE);
 	assert_int_equal(sent(OP_B), b0);
+	assert_int_equal(acl_failed, 4);
+	assert_int_equal(g->host.acl_credits, g->host.acl_pkts);
+	struct net_buf_pool_stats st;
+	net_buf_pool_stats_get(&g->host.tx_pool, &st);
+	assert_int_equal(st.free, CONFIG_BT_L2CAP_TX_BUF_COUNT);
 	/* Reset and bring-up again: ready. */
 	assert_int_equal(g->recoveries, 1);
 	assert_int_equal(g->recovered_err, 0);
