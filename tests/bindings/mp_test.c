@@ -33,10 +33,10 @@ struct zble_mp_uuid mpt_uuid16(uint16_t v)
 static void hex(char *out, const uint8_t *p, size_t n)
 {
 	out[0] = 0;
-	for (size_t i = 0; i < n && i < 80; i++) {
+	for (size_t i = 0; i < n && i < 128; i++) {
 		sprintf(out + 2 * i, "%02x", p[i]);
 	}
-	if (n > 80) {
+	if (n > 128) {
 		strcat(out, "..");
 	}
 }
@@ -56,7 +56,7 @@ static void uuid_str(const struct zble_mp_uuid *u, char *out)
 
 static void format(const struct zble_mp_event *ev, char *s)
 {
-	char a[20], d[200], u[48];
+	char a[20], d[280], u[48];
 	mpt_addr_str(ev->addr, a);
 	hex(d, ev->data, ev->data_len);
 	uuid_str(&ev->uuid, u);

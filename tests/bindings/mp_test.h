@@ -12,7 +12,7 @@
 #include "zble_mp/core.h"
 
 #define MPT_LINES 512
-#define MPT_LINE_LEN 200
+#define MPT_LINE_LEN 320
 #define MPT_ARENA 4096
 
 struct mpt_dev;
