@@ -168,11 +168,15 @@ static bool wait_line(struct dev *d, const char *line)
 
 static void dev_init(struct dev *d, const char *name)
 {
-	const char *dir = getenv("ZBLE_SIM_DIR");
+	/* zble-sim-run.sh and btvirt-run.sh both export BTVIRT_DIR; the
+	 * socket giving a new controller per connection is "server" on
+	 * zble_sim_server, "bt-server-le" on btvirt. */
+	const char *dir = getenv("BTVIRT_DIR");
+	const char *sock = getenv("ZBLE_SIM_DIR") ? "server" : "bt-server-le";
 	assert_non_null(dir);
 	memset(d, 0, sizeof(*d));
 	d->name = name;
-	snprintf(d->spec, sizeof(d->spec), "unix:%s/server", dir);
+	snprintf(d->spec, sizeof(d->spec), "unix:%s/%s", dir, sock);
 	pthread_mutex_init(&d->lock, NULL);
 	d->port = (struct zble_mp_port){ .open = on_open, .close = on_close, .irq = on_irq };
 	assert_int_equal(zble_mp_init(&d->mp, &d->port, d, d->arena, sizeof(d->arena)), 0);
