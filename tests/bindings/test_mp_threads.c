@@ -37,6 +37,7 @@ struct dev {
 	/* chain state (handler thread only) */
 	uint16_t start, end, value;
 	int active_err;
+	uint16_t conn; /* the link's handle (btvirt's are not 0) */
 };
 
 static struct dev P_, C_;
@@ -92,16 +93,19 @@ static int on_irq(void *ctx, struct zble_mp_event *ev)
 	struct zble_mp_uuid svc = { .type = 2, .data = { 0x0d, 0x18 } };
 	switch (ev->code) {
 	case ZBLE_MP_IRQ_PERIPHERAL_CONNECT:
-		record(d, "peripheral_connect %u", ev->conn_handle);
+		__atomic_store_n(&d->conn, ev->conn_handle, __ATOMIC_SEQ_CST);
+		record(d, "peripheral_connect");
 		d->active_err = zble_mp_active(&d->mp, false);
 		assert_int_equal(zble_mp_gattc_discover_services(&d->mp, ev->conn_handle, &svc), 0);
 		break;
 	case ZBLE_MP_IRQ_CENTRAL_CONNECT:
+		__atomic_store_n(&d->conn, ev->conn_handle, __ATOMIC_SEQ_CST);
+		record(d, "central_connect");
+		break;
 	case ZBLE_MP_IRQ_CENTRAL_DISCONNECT:
 	case ZBLE_MP_IRQ_PERIPHERAL_DISCONNECT:
-		record(d, "%s %u", ev->code == 1 ? "central_connect" : ev->code == 2 ? "central_disconnect"
-											: "peripheral_disconnect",
-		       ev->conn_handle);
+		record(d, "%s %s", ev->code == 2 ? "central_disconnect" : "peripheral_disconnect",
+		       ev->conn_handle == __atomic_load_n(&d->conn, __ATOMIC_SEQ_CST) ? "same" : "other");
 		break;
 	case ZBLE_MP_IRQ_GATTC_SERVICE_RESULT:
 		d->start = ev->handle;
@@ -210,20 +214,22 @@ static void test_threads(void **state)
 		assert_true(wait_line(C, "read 12 fromirq"));
 		assert_true(wait_line(P, "read_request 12"));
 		/* From the test thread while host threads run. */
-		assert_int_equal(zble_mp_gattc_write(&C->mp, 0, 12, (const uint8_t *)"hi", 2, 1), 0);
+		uint16_t pc = __atomic_load_n(&P->conn, __ATOMIC_SEQ_CST);
+		uint16_t cc = __atomic_load_n(&C->conn, __ATOMIC_SEQ_CST);
+		assert_int_equal(zble_mp_gattc_write(&C->mp, cc, 12, (const uint8_t *)"hi", 2, 1), 0);
 		assert_true(wait_line(P, "write 12 hi"));
 		assert_true(wait_line(C, "write_done 12 0"));
 		for (int i = 0; i < 20; i++) {
 			char v[8];
 			snprintf(v, sizeof(v), "n%d", i);
-			int err = zble_mp_gatts_notify_indicate(&P->mp, 0, 12, ZBLE_MP_GATTS_OP_NOTIFY, (const uint8_t *)v,
+			int err = zble_mp_gatts_notify_indicate(&P->mp, pc, 12, ZBLE_MP_GATTS_OP_NOTIFY, (const uint8_t *)v,
 								strlen(v));
 			assert_true(err == 0 || err == ZBLE_MP_ENOMEM);
 		}
 		assert_true(wait_line(C, "notify 12 n0"));
-		assert_int_equal(zble_mp_gap_disconnect(&C->mp, 0), 0);
-		assert_true(wait_line(C, "peripheral_disconnect 0"));
-		assert_true(wait_line(P, "central_disconnect 0"));
+		assert_int_equal(zble_mp_gap_disconnect(&C->mp, cc), 0);
+		assert_true(wait_line(C, "peripheral_disconnect same"));
+		assert_true(wait_line(P, "central_disconnect same"));
 		assert_int_equal(zble_mp_active(&C->mp, false), 0);
 		assert_int_equal(zble_mp_active(&P->mp, false), 0);
 		P->n = C->n = 0;
