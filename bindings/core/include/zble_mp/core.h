@@ -6,7 +6,10 @@
  * numbers, truncation, what a failed connect delivers.
  *
  * CHANGES (after first publication; additive unless marked):
- *   (none yet)
+ *   - internal fields added to struct zble_mp_l2cap (rebuild the shim with
+ *     the core; no API change).
+ *   - documented: addr_mode RANDOM is EOPNOTSUPP on a controller with a
+ *     public address; gap_connect to a peer already connected: EINVAL.
  *
  * Header: bindings/core/include/zble_mp/core.h (include as "zble_mp/core.h";
  * link zble_mp_core_coop or zble_mp_core_threads).
@@ -505,9 +508,9 @@ void zble_mp_set_enable_timeout(struct zble_mp *mp, uint32_t ms);
 int zble_mp_get_mac(struct zble_mp *mp, uint8_t *addr_type, uint8_t addr[6]);
 /* config(addr_mode=): ENODEV inactive; EINVAL for a mode above 3, and for
  * PUBLIC without a public address; EOPNOTSUPP for RPA/NRPA (no privacy
- * yet). RANDOM uses a static random address (made at activation when the
- * controller has a public one; takes effect for the next advertising,
- * scan or connection; EBUSY while advertising, scanning or connecting). */
+ * yet). RANDOM: 0 when the identity is already a static random address
+ * (a controller without a public one); EOPNOTSUPP on a controller with a
+ * public address (zble cannot switch identities yet). */
 int zble_mp_set_addr_mode(struct zble_mp *mp, uint8_t mode);
 /* config('gap_name'): works inactive; the pointer stays valid until the
  * next set. */
@@ -556,8 +559,8 @@ int zble_mp_gap_scan_stop(struct zble_mp *mp);
  * timeout (0: 2000); intervals 0 mean 30..50 ms (NimBLE's defaults).
  * The outcome: PERIPHERAL_CONNECT, or PERIPHERAL_DISCONNECT with handle
  * 0xFFFF/addr_type 0xFF/the asked address. ENODEV; EINVAL (addr_type >
- * 1, min > max); EALREADY (a connect is in progress); ENOMEM (no free
- * connection). */
+ * 1, min > max, a peer already connected); EALREADY (a connect is in
+ * progress); ENOMEM (no free connection). */
 int zble_mp_gap_connect(struct zble_mp *mp, uint8_t addr_type, const uint8_t addr[6], int32_t duration_ms,
 			int32_t min_conn_interval_us, int32_t max_conn_interval_us);
 /* gap_connect(None): cancels; the failure event follows. 0 when nothing
