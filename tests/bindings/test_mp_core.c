@@ -219,10 +219,23 @@ static void test_layout_and_store(void **state)
 
 static const uint8_t adv_data[] = { 2, 0x01, 0x06, 5, 0x09, 'z', 'b', 'l', 'e' };
 
+/* An upcall run inside an application call (SCAN_DONE from scan_stop):
+ * active() there is refused too. */
+static int scan_done_active(struct mpt_dev *d, struct zble_mp_event *ev)
+{
+	if (ev->code == ZBLE_MP_IRQ_SCAN_DONE) {
+		*(int *)d->user = zble_mp_active(&d->mp, false);
+	}
+	return 0;
+}
+
 static void test_advertise_scan(void **state)
 {
 	(void)state;
 	activate_both();
+	int rc = -1;
+	C->user = &rc;
+	C->hook = scan_done_active;
 	char a[20], want[120];
 	mpt_addr_str(P->addr, a);
 	assert_int_equal(zble_mp_gap_advertise_start(&P->mp, false, 100000, adv_data, sizeof(adv_data), NULL, 0), 0);
@@ -245,6 +258,8 @@ static void test_advertise_scan(void **state)
 	assert_true(mpt_wait(T, C, want, 1000) >= 0);
 	assert_int_equal(zble_mp_gap_scan_stop(&C->mp), 0);
 	assert_true(mpt_wait(T, C, "scan_done", 0) >= 0);
+	assert_int_equal(rc, ZBLE_MP_EBUSY);
+	assert_true(zble_mp_is_active(&C->mp));
 	assert_int_equal(zble_mp_gap_scan_stop(&C->mp), 0); /* not scanning: nothing */
 	/* Empty payload clears it. */
 	assert_int_equal(zble_mp_gap_advertise_start(&P->mp, false, 20000, (const uint8_t *)"", 0, NULL, 0), 0);
@@ -324,6 +339,24 @@ static void test_connect(void **state)
 	assert_string_equal(TAKE(P), "");
 }
 
+static void test_connection_update(void **state)
+{
+	(void)state;
+	activate_both();
+	connect_pc();
+	/* Nothing spontaneous after connecting (data length, PHY). */
+	mpt_run(T, 3000);
+	assert_string_equal(TAKE(C), "");
+	assert_string_equal(TAKE(P), "");
+	/* A procedure: both sides, raw HCI units. */
+	zble_sim_device_select(C->dev);
+	struct bt_le_conn_param prm = BT_LE_CONN_PARAM_INIT(80, 80, 0, 500);
+	assert_int_equal(bt_conn_le_param_update(C->mp.conns[0].conn, &prm), 0);
+	mpt_run(T, 2000);
+	assert_string_equal(TAKE(C), "connection_update 0 80 0 500 0\n");
+	assert_string_equal(TAKE(P), "connection_update 0 80 0 500 0\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +365,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_layout_and_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_advertise_scan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_update, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
