@@ -320,6 +320,17 @@ static void test_connect(void **state)
 	assert_true(mpt_wait(T, C, "peripheral_disconnect 0 0", 1000) >= 0);
 	assert_string_equal(TAKE(P), "");
 	assert_string_equal(TAKE(C), "");
+	/* The connection intervals asked for are the link's. */
+	assert_int_equal(zble_mp_gap_advertise_start(&P->mp, true, 20000, adv_data, sizeof(adv_data), NULL, 0), 0);
+	assert_int_equal(zble_mp_gap_connect(&C->mp, 0, P->addr, 2000, 100000, 100000), 0);
+	assert_true(mpt_wait(T, C, "peripheral_connect 0 ", 3000) >= 0);
+	struct bt_conn_info info;
+	assert_int_equal(bt_conn_get_info(C->mp.conns[0].conn, &info), 0);
+	assert_int_equal(info.le.interval, 80);
+	assert_int_equal(zble_mp_gap_disconnect(&C->mp, 0), 0);
+	assert_true(mpt_wait(T, C, "peripheral_disconnect 0 ", 3000) >= 0);
+	assert_true(mpt_wait(T, P, "central_disconnect 0 ", 100) >= 0);
+	TAKE(P);
 	/* Cancel: the failure event, with the asked address. */
 	uint8_t nobody[6] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66 };
 	assert_int_equal(zble_mp_gap_connect(&C->mp, 0, nobody, 5000, 0, 0), 0);
