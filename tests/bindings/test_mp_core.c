@@ -201,6 +201,40 @@ static void test_layout_and_store(void **state)
 	assert_int_equal(h[2], 17);
 	assert_int_equal(zble_mp_gatts_read(&P->mp, 15, NULL, 0, &len), 0);
 	assert_int_equal(len, 0);
+	/* Two services with characteristics: the second one's handles follow
+	 * the first's attributes and are what the host's database has. */
+	{
+		struct zble_mp_uuid sa = mpt_uuid16(0x1811), sb = mpt_uuid16(0x180f);
+		struct zble_mp_uuid ca = mpt_uuid16(0x2a3f), cb = mpt_uuid16(0x2a19), db = mpt_uuid16(0x2904);
+		uint16_t fa = ZBLE_MP_FLAG_READ | ZBLE_MP_FLAG_NOTIFY, fb = ZBLE_MP_FLAG_READ, fd = ZBLE_MP_FLAG_READ;
+		uint8_t nb = 1;
+		uint16_t ha[1], hb[2];
+		assert_int_equal(zble_mp_gatts_register_begin(&P->mp, false), 0);
+		assert_int_equal(zble_mp_gatts_register_service(&P->mp, &sa, &ca, &fa, NULL, NULL, NULL, 1, ha), 0);
+		assert_int_equal(zble_mp_gatts_register_service(&P->mp, &sb, &cb, &fb, &db, &fd, &nb, 1, hb), 0);
+		assert_int_equal(zble_mp_gatts_register_end(&P->mp), 0);
+		assert_int_equal(ha[0], 12);
+		assert_int_equal(hb[0], 16);
+		assert_int_equal(hb[1], 17);
+		zble_sim_device_select(P->dev);
+		const struct bt_gatt_attr *a16 = NULL, *a17 = NULL;
+		uint16_t n = 0;
+		for (const struct bt_gatt_attr *a = bt_gatt_find_by_uuid(NULL, 0, BT_UUID_DECLARE_16(0x2a19)); a;
+		     a = NULL) {
+			a16 = a;
+		}
+		for (const struct bt_gatt_attr *a = bt_gatt_find_by_uuid(NULL, 0, BT_UUID_DECLARE_16(0x2904)); a;
+		     a = NULL) {
+			a17 = a;
+		}
+		assert_non_null(a16);
+		assert_non_null(a17);
+		n = bt_gatt_attr_get_handle(a16);
+		assert_int_equal(n, 16);
+		assert_int_equal(bt_gatt_attr_get_handle(a17), 17);
+		assert_int_equal(zble_mp_gatts_write(&P->mp, 17, (const uint8_t *)"d", 1, false), 0);
+		assert_int_equal(zble_mp_gatts_write(&P->mp, 15, (const uint8_t *)"d", 1, false), ZBLE_MP_EINVAL);
+	}
 	/* E2BIG beyond the service table. */
 	struct zble_mp_uuid s = mpt_uuid16(0x1234);
 	assert_int_equal(zble_mp_gatts_register_begin(&P->mp, false), 0);

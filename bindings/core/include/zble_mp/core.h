@@ -456,6 +456,7 @@ struct zble_mp {
 
 	/* GATT server: registered services and their attributes */
 	bool registering;
+	uint16_t next_handle; /* where the next service added will start */
 	uint8_t n_services;
 	uint16_t n_attrs, n_chrs, n_cccs, n_values;
 	struct bt_gatt_service services[ZBLE_MP_MAX_SERVICES];
