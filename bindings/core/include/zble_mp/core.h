@@ -281,7 +281,10 @@ struct zble_mp_uuid {
  *       handle, status.
  *   21 MTU_EXCHANGED: conn_handle, mtu.
  *   22 L2CAP_ACCEPT, 23 L2CAP_CONNECT: conn_handle, cid, psm, our_mtu,
- *       peer_mtu. 22 returns 0 to accept, non-zero to refuse.
+ *       peer_mtu. 22 returns 0 to accept, non-zero to refuse. zble asks
+ *       once the peer's channel is set up (CID and both MTUs known): a
+ *       refused channel is disconnected at once, with no further events.
+ *       cid is our (source) CID.
  *   24 L2CAP_DISCONNECT: conn_handle, cid, psm, status.
  *   25 L2CAP_RECV: conn_handle, cid.
  *   26 L2CAP_SEND_READY: conn_handle, cid, status.
@@ -622,10 +625,14 @@ int zble_mp_gatts_set_buffer(struct zble_mp *mp, uint16_t handle, size_t len, bo
  * ENODEV; ENOTCONN (unknown handle). */
 int zble_mp_gattc_discover_services(struct zble_mp *mp, uint16_t conn_handle, const struct zble_mp_uuid *uuid);
 /* end_handle of each result: the next declaration's handle - 1, or
- * end_handle for the last one. */
+ * end_handle for the last one (also with a UUID filter: the core filters,
+ * so a result never stretches over skipped characteristics). EINVAL for
+ * start 0 or start > end. */
 int zble_mp_gattc_discover_characteristics(struct zble_mp *mp, uint16_t conn_handle, uint16_t start_handle,
 					   uint16_t end_handle, const struct zble_mp_uuid *uuid);
-/* start_handle is exclusive (the characteristic's value handle). */
+/* start_handle is exclusive (the characteristic's value handle): every
+ * attribute start+1..end is reported. start == end: DESCRIPTOR_DONE at
+ * once, from inside the call; start > end: EINVAL. */
 int zble_mp_gattc_discover_descriptors(struct zble_mp *mp, uint16_t conn_handle, uint16_t start_handle,
 				       uint16_t end_handle);
 /* READ_RESULT (whole value, long reads gathered) then READ_DONE. */
@@ -646,8 +653,9 @@ int zble_mp_l2cap_listen(struct zble_mp *mp, uint16_t psm, uint16_t mtu);
 int zble_mp_l2cap_connect(struct zble_mp *mp, uint16_t conn_handle, uint16_t psm, uint16_t mtu);
 /* EINVAL for an unknown (conn_handle, cid). */
 int zble_mp_l2cap_disconnect(struct zble_mp *mp, uint16_t conn_handle, uint16_t cid);
-/* EINVAL above the peer's MTU; ENOMEM when no buffer is free (wait for
- * SEND_READY). *stalled: wait for SEND_READY before sending again. */
+/* EINVAL above the peer's MTU, 2 x our MTU or ZBLE_MP_L2CAP_MTU_MAX;
+ * ENOMEM when no buffer is free (wait for SEND_READY). *stalled: wait for
+ * SEND_READY before sending again (ZBLE_MP_L2CAP_TX_BUFS SDUs queued). */
 int zble_mp_l2cap_send(struct zble_mp *mp, uint16_t conn_handle, uint16_t cid, const uint8_t *buf, size_t len,
 		       bool *stalled);
 /* *len in: room in buf, out: bytes copied. buf NULL: *len = bytes
