@@ -142,6 +142,22 @@ static int on_irq(void *ctx, struct zble_mp_event *ev)
 		record(d, "write %u %.*s", ev->handle, (int)len, (const char *)v);
 		break;
 	}
+	case ZBLE_MP_IRQ_L2CAP_CONNECT:
+		record(d, "l2cap_connect %u", ev->cid);
+		break;
+	case ZBLE_MP_IRQ_L2CAP_RECV: {
+		uint8_t v[64];
+		size_t len = sizeof(v), total = 0;
+		while (zble_mp_l2cap_recvinto(&d->mp, ev->conn_handle, ev->cid, v, &len) == 0 && len) {
+			total += len;
+			len = sizeof(v);
+		}
+		record(d, "l2cap_recv %zu", total);
+		break;
+	}
+	case ZBLE_MP_IRQ_L2CAP_SEND_READY:
+		record(d, "l2cap_send_ready");
+		break;
 	case ZBLE_MP_IRQ_GATTC_NOTIFY:
 		record(d, "notify %u %.*s", ev->handle, (int)ev->data_len, (const char *)ev->data);
 		break;
@@ -227,6 +243,40 @@ static void test_threads(void **state)
 			assert_true(err == 0 || err == ZBLE_MP_ENOMEM);
 		}
 		assert_true(wait_line(C, "notify 12 n0"));
+		/* A raw HCI command from the test thread. */
+		uint8_t st = 0xff, rp[16];
+		size_t rl = 0;
+		assert_int_equal(zble_mp_hci_cmd(&C->mp, 4, 1, NULL, 0, rp, sizeof(rp), &rl, &st), 0);
+		assert_int_equal(st, 0);
+		assert_int_equal(rl, 8);
+		/* L2CAP: SDUs from the test thread, drained in P's handler. */
+		assert_int_equal(zble_mp_l2cap_listen(&P->mp, 0x80, 300), 0);
+		assert_int_equal(zble_mp_l2cap_connect(&C->mp, cc, 0x80, 300), 0);
+		assert_true(wait_line(C, "l2cap_connect 64"));
+		uint8_t sdu[200];
+		memset(sdu, 0x33, sizeof(sdu));
+		for (int i = 0; i < 8; i++) {
+			bool stalled;
+			int err;
+			while ((err = zble_mp_l2cap_send(&C->mp, cc, 64, sdu, sizeof(sdu), &stalled)) == ZBLE_MP_ENOMEM) {
+				nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+			}
+			assert_int_equal(err, 0);
+		}
+		unsigned got = 0;
+		for (int i = 0; i < 20000; i++) {
+			pthread_mutex_lock(&P->lock);
+			got = 0;
+			for (unsigned j = 0; j < P->n; j++) {
+				got += !strcmp(P->lines[j], "l2cap_recv 200");
+			}
+			pthread_mutex_unlock(&P->lock);
+			if (got == 8) {
+				break;
+			}
+			nanosleep(&(struct timespec){ 0, 1000000 }, NULL);
+		}
+		assert_int_equal(got, 8);
 		assert_int_equal(zble_mp_gap_disconnect(&C->mp, cc), 0);
 		assert_true(wait_line(C, "peripheral_disconnect same"));
 		assert_true(wait_line(P, "central_disconnect same"));
