@@ -400,7 +400,8 @@ struct zble_mp_l2cap {
 	struct zble_mp *mp;
 	struct bt_l2cap_le_chan chan;
 	struct bt_l2cap_server server;
-	bool listening, in_use, connected, stalled;
+	bool listening, in_use, connected, stalled, accepted;
+	uint8_t tx_out; /* SDUs queued, not yet sent */
 	uint16_t conn_handle;
 	uint16_t mtu; /* ours */
 	struct net_buf *rx;  /* SDU being drained by recvinto (credits owed) */
