@@ -255,7 +255,10 @@ int zble_py_on_event(void *ctx, struct zble_mp_event *ev)
 				Py_DECREF(code);
 			}
 		}
+		PyObject *et, *ev_, *tb;
+		PyErr_Fetch(&et, &ev_, &tb); /* no calls with an exception set */
 		release_views(&v);
+		PyErr_Restore(et, ev_, tb);
 		if (res) {
 			rc = answer(self, ev, res);
 			Py_DECREF(res);
