@@ -33,6 +33,9 @@ def spawn(code, env_extra=None, spec=True):
     env = dict(os.environ)
     if spec:
         env["ZBLE_HCI"] = controller_spec()
+    else:
+        env.pop("ZBLE_HCI", None)
+        env.pop("MICROPYBTUART", None)
     env.update(env_extra or {})
     return subprocess.Popen(
         [sys.executable, "-u", "-c", code],
