@@ -16,6 +16,36 @@
 /* Depth of handler calls on this thread: calls into the core made from a
  * handler skip the lifecycle lock (see zble_py_ble.life). */
 static __thread unsigned event_depth;
+static __thread bool stack_checked;
+
+/* Handlers recurse as deep as the recursion limit on the host's work
+ * thread, which has the C library's default stack (RLIMIT_STACK, 8 MiB on
+ * Debian). Say so once if it is too small for that. */
+#define MIN_EVENT_STACK (1024 * 1024)
+
+#if PY_VERSION_HEX >= 0x030D0000
+#define zble_py_finalizing() Py_IsFinalizing()
+#else
+#define zble_py_finalizing() _Py_IsFinalizing()
+#endif
+
+static void check_stack(void)
+{
+	pthread_attr_t attr;
+	size_t size = 0;
+	stack_checked = true;
+	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+		pthread_attr_getstacksize(&attr, &size);
+		pthread_attr_destroy(&attr);
+	}
+	if (size && size < MIN_EVENT_STACK &&
+	    PyErr_WarnFormat(PyExc_RuntimeWarning, 1,
+			     "zble: the BLE host thread has a %zu KiB stack: deep recursion in the IRQ handler "
+			     "may overflow it (raise `ulimit -s`)",
+			     size / 1024) < 0) {
+		PyErr_Clear();
+	}
+}
 
 bool zble_py_in_event(void)
 {
@@ -237,10 +267,13 @@ int zble_py_on_event(void *ctx, struct zble_mp_event *ev)
 {
 	struct zble_py_stack *st = ctx;
 	zble_py_ble *self = st->owner;
-	if (_Py_IsFinalizing()) {
+	if (zble_py_finalizing()) {
 		return 0;
 	}
 	PyGILState_STATE g = PyGILState_Ensure();
+	if (!stack_checked) {
+		check_stack();
+	}
 	event_depth++;
 	int rc = 0;
 	if (self->handler != Py_None) {
