@@ -182,8 +182,9 @@ static PyObject *event_tuple(const struct zble_mp_event *ev, struct views *v)
 	}
 }
 
-/* MicroPython's message, then the traceback; the handler is switched off. */
-static void report_unhandled(zble_py_ble *self)
+/* MicroPython's message, then the traceback; the handler that raised is
+ * switched off (unless another thread already installed a new one). */
+static void report_unhandled(zble_py_ble *self, PyObject *handler)
 {
 	PyObject *type, *value, *tb;
 	PyErr_Fetch(&type, &value, &tb);
@@ -202,11 +203,13 @@ static void report_unhandled(zble_py_ble *self)
 	Py_XDECREF(type);
 	Py_XDECREF(value);
 	Py_XDECREF(tb);
-	Py_SETREF(self->handler, Py_NewRef(Py_None));
+	if (self->handler == handler) {
+		Py_SETREF(self->handler, Py_NewRef(Py_None));
+	}
 }
 
 /* What the event answers to the core, from the handler's return value. */
-static int answer(zble_py_ble *self, struct zble_mp_event *ev, PyObject *res)
+static int answer(zble_py_ble *self, PyObject *handler, struct zble_mp_event *ev, PyObject *res)
 {
 	switch (ev->code) {
 	case ZBLE_MP_IRQ_GATTS_READ_REQUEST:
@@ -225,7 +228,7 @@ static int answer(zble_py_ble *self, struct zble_mp_event *ev, PyObject *res)
 	case ZBLE_MP_IRQ_SET_SECRET: {
 		int t = PyObject_IsTrue(res);
 		if (t < 0) {
-			report_unhandled(self);
+			report_unhandled(self, handler);
 			return 0;
 		}
 		return t;
@@ -238,7 +241,7 @@ static int answer(zble_py_ble *self, struct zble_mp_event *ev, PyObject *res)
 		 * copy that lives in the stack struct until the next one. */
 		Py_buffer view;
 		if (zble_py_buffer(res, &view, PyBUF_SIMPLE)) {
-			report_unhandled(self);
+			report_unhandled(self, handler);
 			return 0;
 		}
 		struct zble_py_stack *st = self->st;
@@ -293,10 +296,10 @@ int zble_py_on_event(void *ctx, struct zble_mp_event *ev)
 		release_views(&v);
 		PyErr_Restore(et, ev_, tb);
 		if (res) {
-			rc = answer(self, ev, res);
+			rc = answer(self, handler, ev, res);
 			Py_DECREF(res);
 		} else {
-			report_unhandled(self);
+			report_unhandled(self, handler);
 		}
 		Py_XDECREF(data);
 		Py_DECREF(handler);
