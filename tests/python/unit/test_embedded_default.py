@@ -107,6 +107,14 @@ class EmbeddedDefaultTest(unittest.TestCase):
             server.wait(HANG_GUARD_S)
             server.stdout.close()
 
+    def test_unreachable_controller(self):
+        missing = os.path.join(self.runtime, "no-such-socket")
+        p = spawn("import bluetooth\ntry:\n bluetooth.BLE().active(True)\nexcept OSError as e: print(e.errno, e)",
+                  dict(self.env, ZBLE_HCI="unix:" + missing), spec=False)
+        out, err = p.communicate(timeout=HANG_GUARD_S)
+        self.assertEqual(out.strip(), "2 zble: cannot open the controller unix:%s: No such file or directory" % missing,
+                         err)
+
     def test_bad_spec(self):
         p = spawn("import bluetooth\ntry:\n bluetooth.BLE().active(True)\nexcept OSError as e: print(e.errno, e)",
                   dict(self.env, ZBLE_HCI="bogus:1"), spec=False)
