@@ -112,7 +112,7 @@ class EmbeddedDefaultTest(unittest.TestCase):
         p = spawn("import bluetooth\ntry:\n bluetooth.BLE().active(True)\nexcept OSError as e: print(e.errno, e)",
                   dict(self.env, ZBLE_HCI="unix:" + missing), spec=False)
         out, err = p.communicate(timeout=HANG_GUARD_S)
-        self.assertEqual(out.strip(), "2 zble: cannot open the controller unix:%s: No such file or directory" % missing,
+        self.assertEqual(out.strip(), "2 [Errno 2] zble: cannot open the controller unix:%s: No such file or directory" % missing,
                          err)
 
     def test_bad_spec(self):
