@@ -462,7 +462,7 @@ def parse_args(argv):
     p.add_argument("files", nargs="+", help="test scripts (each with a .exp file next to it)")
     p.add_argument("-t", "--target", action="append", default=[],
                    help="an instance: python[,NAME=VALUE...] or exec:PROGRAM[,NAME=VALUE...]; "
-                        "repeat once per instance (missing ones are `python`)")
+                        "repeat once per instance (missing ones repeat the last, or are `python`)")
     p.add_argument("-p", "--permutations", type=int, default=1,
                    help="run each test with this many orderings of the targets")
     p.add_argument("--perm", type=int, default=None,
@@ -603,7 +603,9 @@ def main(argv=None):
             print("FAIL %s: no `def instanceN():`" % test_file)
             results.append(("fail", test_file))
             continue
-        ts = targets + [Target("python", args.python) for _ in range(n - len(targets))]
+        # Missing targets repeat the last one given (or are `python`).
+        pad = targets[-1] if targets else Target("python", args.python)
+        ts = targets + [pad] * (n - len(targets))
         for order in orderings(ts, n, args.permutations, args.perm):
             label = "%s on %s" % (test_file, " | ".join(str(t) for t in order))
             status, detail, seconds = run_one(args, test_file, list(order), controller_problem)
