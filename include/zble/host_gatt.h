@@ -70,7 +70,25 @@ struct zble_gatt_server_host {
 	uint8_t prep_buf[CONFIG_BT_ATT_PREPARE_BUF_SIZE];
 	struct zble_gatt_notify_slot notify_slots[ZBLE_GATT_NOTIFY_SLOTS];
 	struct zble_gatt_server_stats stats;
+	/* For a binding that runs the database on the application's behalf
+	 * (bindings/core, MicroPython's API), all NULL/0 unless it sets them:
+	 * owner: its context, found from callbacks through the host;
+	 * value_hook: every notification and indication any link receives,
+	 * before the subscriptions see it (that API delivers them without
+	 * subscribing); att_mtu: the ATT_MTU offered in Exchange MTU, both
+	 * directions (0: CONFIG_BT_ATT_MTU; capped to it). */
+	void *owner;
+	void (*value_hook)(struct bt_conn *conn, uint16_t handle, bool indication, const uint8_t *data, uint16_t len);
+	uint16_t att_mtu;
 };
+
+/* Notifies / indicates the attribute at handle to conn whatever its CCC
+ * holds and whatever the characteristic's properties (MicroPython's
+ * gatts_notify/gatts_indicate). params as for bt_gatt_indicate (its
+ * attr/uuid unused). 0, -EINVAL (no such attribute, or len without data),
+ * -ENOTCONN, -EMSGSIZE (len > ATT_MTU - 3), -ENOMEM (no buffer now). */
+int zble_gatt_notify_handle(struct bt_conn *conn, uint16_t handle, const void *data, uint16_t len);
+int zble_gatt_indicate_handle(struct bt_conn *conn, uint16_t handle, struct bt_gatt_indicate_params *params);
 
 /* --- client --- */
 /* Client procedures queued per link (the running one included). */

@@ -6,7 +6,7 @@
  *
  *   zble_sim_server [--devices N] [--unix DIR] [--tcp PORT] [--pty]
  *                   [--seed S] [--btsnoop PREFIX] [--background-advertisers N]
- *                   [--verbose] [--fault SPEC]...
+ *                   [--verbose] [--fault SPEC]... [--idle-exit SECONDS]
  *
  * Two ways to get a controller:
  *  - fixed devices dev0..devN-1 (--devices, default 2): DIR/devK (unix),
@@ -46,7 +46,15 @@
  * --fault SPEC injects a fault into a device at a simulated time (packet
  * loss or CRC errors with a peer, dropped or delayed events, withheld
  * completions, Hardware Error, a command never answered, the device
- * vanishing): see fault_cli.h and --help. */
+ * vanishing): see fault_cli.h and --help.
+ *
+ * --idle-exit SECONDS: exit (status 0) once no client has been connected
+ * for SECONDS, for a server started on demand (the Python module's shared
+ * default radio). With --unix DIR the decision is taken holding
+ * flock(DIR/lock), after accepting what is pending, and the sockets are
+ * removed before the lock is released: a starter that holds the lock
+ * while it connects is never cut off, and one that comes later finds no
+ * socket and starts a new server. */
 #define _XOPEN_SOURCE 700 /* posix_openpt, grantpt, unlockpt, ptsname */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -60,10 +68,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "zble/h4.h"
@@ -118,6 +128,8 @@ struct server {
 	const char *dir, *snoop_prefix;
 	bool verbose;
 	struct fault_cli faults; /* --fault */
+	uint64_t idle_exit_us;   /* --idle-exit, 0 = never */
+	uint64_t busy_at_us;     /* monotonic time a client was last seen */
 	uint32_t framing_errors, skipped_bytes, refused, out_dropped, clients_total;
 	struct zble_sim_population pop;
 	struct zble_sim_beacon beacons[MAX_BEACONS];
@@ -535,17 +547,78 @@ static void trace(void *ctx, struct zble_sim_device *dev, bool to_host, const ui
 	printf("%s\n", len > 32 ? "..." : "");
 }
 
+/* ---- --idle-exit ---- */
+
+static uint64_t monotonic_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+static bool has_clients(void)
+{
+	for (unsigned i = 0; i < MAX_CLIENTS; i++) {
+		if (S.cl[i].used) {
+			return true;
+		}
+	}
+	return false;
+}
+
+/* True when the server should stop for idleness. The lock descriptor is
+ * left open on purpose: it is released when the process exits, after the
+ * sockets are gone. */
+static bool idle_expired(void)
+{
+	uint64_t now = monotonic_us();
+	if (!S.idle_exit_us || has_clients()) {
+		S.busy_at_us = now;
+		return false;
+	}
+	if (now - S.busy_at_us < S.idle_exit_us) {
+		return false;
+	}
+	if (S.dir) {
+		char path[PATH_MAX_LEN + 16];
+		snprintf(path, sizeof(path), "%s/lock", S.dir);
+		int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+		if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			if (fd >= 0) {
+				close(fd); /* someone is connecting: not idle */
+			}
+			return false;
+		}
+		for (unsigned i = 0; i < S.nlis; i++) {
+			accept_on(&S.lis[i]);
+		}
+		if (has_clients()) {
+			close(fd);
+			S.busy_at_us = now;
+			return false;
+		}
+		for (unsigned i = 0; i < S.nlis; i++) {
+			if (S.lis[i].kind != L_TCP_DEV) {
+				unlink(S.lis[i].path);
+			}
+		}
+	}
+	logf_("zble-sim: no client for %" PRIu64 " s: exiting", S.idle_exit_us / 1000000u);
+	return true;
+}
+
 /* ---- main ---- */
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: zble_sim_server [--devices N] [--unix DIR] [--tcp PORT] [--pty] [--seed S]\n"
 		   "                       [--btsnoop PREFIX] [--background-advertisers N] [--verbose]\n"
-		   "                       [--fault SPEC]...\n"
+		   "                       [--fault SPEC]... [--idle-exit SECONDS]\n"
 		   "  --devices N   fixed devices dev0..devN-1 (default 2, at most %d)\n"
 		   "  --unix DIR    DIR/devK per fixed device, DIR/server: a new controller per connection\n"
 		   "  --tcp PORT    fixed device K on 127.0.0.1:PORT+K\n"
-		   "  --pty         fixed devices on ptys (paths printed; DIR/devK.pty with --unix)\n",
+		   "  --pty         fixed devices on ptys (paths printed; DIR/devK.pty with --unix)\n"
+		   "  --idle-exit S exit once no client has been connected for S seconds\n",
 		ZBLE_SIM_MAX_DEVICES);
 	fault_cli_usage(f);
 }
@@ -564,7 +637,7 @@ static bool parse_uint(const char *s, unsigned long long max, unsigned long long
 
 int main(int argc, char **argv)
 {
-	unsigned long long ndev = 2, seed = 1, tcp = 0, beacons = 0;
+	unsigned long long ndev = 2, seed = 1, tcp = 0, beacons = 0, idle = 0;
 	bool pty = false;
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	for (int i = 1; i < argc; i++) {
@@ -587,6 +660,9 @@ int main(int argc, char **argv)
 			ok = parse_uint(argv[++i], MAX_BEACONS, &beacons);
 		} else if (!strcmp(a, "--verbose") || !strcmp(a, "-v")) {
 			S.verbose = true;
+		} else if (!strcmp(a, "--idle-exit") && more) {
+			ok = parse_uint(argv[++i], 86400ull * 365, &idle) && idle > 0;
+			S.idle_exit_us = idle * 1000000u;
 		} else if (!strcmp(a, "--fault") && more) {
 			ok = fault_cli_parse(&S.faults, argv[++i], stderr) == 0;
 		} else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
@@ -687,16 +763,17 @@ int main(int argc, char **argv)
 	if (!err) {
 		printf("zble-sim: ready (seed %llu, %llu fixed devices, %llu background advertisers, real time)\n", seed,
 		       ndev, beacons);
+		S.busy_at_us = monotonic_us();
 		do {
 			/* Up to a second at a time, stopping for faults due. */
 			uint64_t next = fault_cli_apply(&S.faults, &S.sim, stdout);
 			uint64_t until = zble_sim_now_us(&S.sim) + 1000000;
 			rc = zble_sim_run_until(&S.sim, next < until ? next : until);
-		} while (rc == 0);
+		} while (rc == 0 && !idle_expired());
 		if (rc == -EINTR) {
 			rc = 0;
 			logf_("zble-sim: stopping");
-		} else {
+		} else if (rc) {
 			logf_("zble-sim: simulation stopped: %s", strerror(-rc));
 		}
 	}

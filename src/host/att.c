@@ -159,12 +159,19 @@ static void mtu_updated(struct bt_conn *conn)
 	}
 }
 
+/* Our ATT_MTU: CONFIG_BT_ATT_MTU, or less when a binding asked for it. */
+uint16_t zble_att_local_mtu(const struct zble_host *host)
+{
+	uint16_t pref = host->gatts.att_mtu;
+	return pref >= ZBLE_ATT_DEFAULT_MTU && pref < CONFIG_BT_ATT_MTU ? pref : (uint16_t)CONFIG_BT_ATT_MTU;
+}
+
 /* Both directions: the first exchange sets the MTU; a crossing second one
  * only counts if it changes nothing. */
 static void mtu_set(struct bt_conn *conn, uint16_t peer_mtu)
 {
 	struct zble_att_conn *att = &conn->att;
-	uint16_t mtu = MIN(peer_mtu, (uint16_t)CONFIG_BT_ATT_MTU);
+	uint16_t mtu = MIN(peer_mtu, zble_att_local_mtu(conn->host));
 	if (att->mtu_exchanged && mtu == att->mtu) {
 		return;
 	}
@@ -219,7 +226,7 @@ static void mtu_req(struct bt_conn *conn, const uint8_t *p, uint16_t len)
 		return;
 	}
 	struct net_buf *buf = zble_att_pdu_alloc(conn, BT_ATT_OP_MTU_RSP); /* the one set aside */
-	net_buf_add_le16(buf, CONFIG_BT_ATT_MTU);
+	net_buf_add_le16(buf, zble_att_local_mtu(conn->host));
 	(void)zble_att_send_rsp(conn, buf);
 	if (conn->att.mtu_exchanged) {
 		conn->host->att.stats.mtu_repeats++;
@@ -298,6 +305,9 @@ static void on_notify_mult(struct bt_conn *conn, const uint8_t *p, uint16_t len)
 		if (vlen > len - 4u) {
 			break;
 		}
+		if (conn->host->gatts.value_hook) {
+			conn->host->gatts.value_hook(conn, handle, false, p + 4, vlen);
+		}
 		zble_gatt_client_value(conn, handle, p + 4, vlen);
 		p += 4u + vlen;
 		len = (uint16_t)(len - 4u - vlen);
@@ -343,6 +353,10 @@ void zble_att_recv(struct bt_conn *conn, struct net_buf *pdu)
 		if (len < 3) {
 			conn->host->stats.malformed++;
 			break;
+		}
+		if (conn->host->gatts.value_hook) {
+			conn->host->gatts.value_hook(conn, sys_get_le16(p + 1), op == BT_ATT_OP_INDICATE, p + 3,
+						     (uint16_t)(len - 3));
 		}
 		zble_gatt_client_value(conn, sys_get_le16(p + 1), p + 3, (uint16_t)(len - 3));
 		if (op == BT_ATT_OP_INDICATE && att->up) {

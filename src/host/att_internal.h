@@ -110,6 +110,8 @@ void zble_gatt_client_disconnected(struct bt_conn *conn);
 void zble_gatt_client_rsp(struct bt_conn *conn, uint8_t att_err, const uint8_t *pdu, uint16_t len);
 /* A Handle Value Notification or Indication for this link's
  * subscriptions. */
+/* The ATT_MTU we offer (zble_gatt_server_host.att_mtu or CONFIG_BT_ATT_MTU). */
+uint16_t zble_att_local_mtu(const struct zble_host *host);
 void zble_gatt_client_value(struct bt_conn *conn, uint16_t handle, const uint8_t *data, uint16_t len);
 /* Sends the next request of the queued procedures if none is outstanding. */
 void zble_gatt_client_pump(struct bt_conn *conn);

@@ -432,7 +432,7 @@ void zble_gatt_client_pump(struct bt_conn *conn)
 		case REQ_MTU: {
 			struct net_buf *buf = zble_gattc_req_buf(conn, BT_ATT_OP_MTU_REQ);
 			if (buf) {
-				net_buf_add_le16(buf, CONFIG_BT_ATT_MTU);
+				net_buf_add_le16(buf, zble_att_local_mtu(conn->host));
 				zble_gattc_send(conn, buf);
 			}
 			break;

@@ -259,6 +259,43 @@ int bt_gatt_indicate(struct bt_conn *conn, struct bt_gatt_indicate_params *param
 	return send_value(conn, &indicate_kind, params->uuid, params->attr, params);
 }
 
+/* ---- regardless of subscription ---- */
+
+static int send_handle(struct bt_conn *conn, uint16_t handle, const struct value_kind *kind, const void *data,
+		       uint16_t len, void *params)
+{
+	if (!conn || !handle || (len && !data)) {
+		return -EINVAL;
+	}
+	struct zble_host *host = conn->host;
+	k_mutex_lock(&host->lock, K_FOREVER);
+	int err;
+	if (!zble_gatts_find(host, handle)) {
+		err = -EINVAL;
+	} else if (kind->start) {
+		kind->start(params);
+		err = kind->send_one(conn, handle, params);
+	} else {
+		err = kind->send_one(conn, handle, params);
+	}
+	k_mutex_unlock(&host->lock);
+	return err;
+}
+
+int zble_gatt_notify_handle(struct bt_conn *conn, uint16_t handle, const void *data, uint16_t len)
+{
+	struct bt_gatt_notify_params params = { .data = data, .len = len };
+	return send_handle(conn, handle, &notify_kind, data, len, &params);
+}
+
+int zble_gatt_indicate_handle(struct bt_conn *conn, uint16_t handle, struct bt_gatt_indicate_params *params)
+{
+	if (!params) {
+		return -EINVAL;
+	}
+	return send_handle(conn, handle, &indicate_kind, params->data, params->len, params);
+}
+
 bool bt_gatt_is_subscribed(struct bt_conn *conn, const struct bt_gatt_attr *attr, uint16_t ccc_type)
 {
 	if (!conn || !attr) {
