@@ -121,6 +121,7 @@ def instance0():
     print("gatts_indicate")
     ble.gatts_indicate(conn, char)
     wait_for(_IRQ_GATTS_INDICATE_DONE)
+    multitest.broadcast("indicate done")
     wait_for(_IRQ_CENTRAL_DISCONNECT)
     ble.active(0)
 
@@ -155,6 +156,9 @@ def instance1():
     multitest.broadcast("read done")
 
     wait_for(_IRQ_GATTC_INDICATE)
-    print("gap_disconnect:", ble.gap_disconnect(conn))
+    # The confirmation must reach the server before the link goes.
+    multitest.wait("indicate done")
+    ok = ble.gap_disconnect(conn)
     wait_for(_IRQ_PERIPHERAL_DISCONNECT)
+    print("gap_disconnect:", ok)
     ble.active(0)
