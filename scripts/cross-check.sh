@@ -32,13 +32,19 @@ for s in "$root"/src/host/*.c; do
 done
 compile host "${host_srcs[@]}" "$root/src/drivers/h4.c" "$root/src/drivers/mailbox.c"
 host_objs=("${objs[@]}")
+# The MicroPython backend core (bindings/core): what a MicroPython port links.
+flags+=(-I"$root/bindings/core/include")
+compile mp_core "$root"/bindings/core/src/*.c
+mp_objs=("${objs[@]}")
 
-"$root/scripts/check-objects.sh" arm-none-eabi- "${kernel_objs[@]}" "${host_objs[@]}"
+"$root/scripts/check-objects.sh" arm-none-eabi- "${kernel_objs[@]}" "${host_objs[@]}" "${mp_objs[@]}"
 
 echo "Cortex-M4 -Os size of the coop kernel (per object and total):"
 arm-none-eabi-size -t "${kernel_objs[@]}" | sed "s|$out/||"
 echo "Cortex-M4 -Os size of the host and portable transports (per object and total):"
 arm-none-eabi-size -t "${host_objs[@]}" | sed "s|$out/||"
+echo "Cortex-M4 -Os size of the MicroPython backend core (per object and total):"
+arm-none-eabi-size -t "${mp_objs[@]}" | sed "s|$out/||"
 
 # RAM: one host instance (all its state, pools included) and one kernel, as
 # a Cortex-M4 build with the default CONFIG_* lays them out.
@@ -47,6 +53,8 @@ cat >"$out/ram_probe.c" <<'PROBE'
 const char zble_ram_host[sizeof(struct zble_host)] = { 0 };
 const char zble_ram_conn[sizeof(struct bt_conn)] = { 0 };
 const char zble_ram_kernel[sizeof(struct zble_kernel)] = { 0 };
+#include "zble_mp/core.h"
+const char zble_ram_mp_core[sizeof(struct zble_mp)] = { 0 };
 PROBE
 "$cc" "${flags[@]}" -c "$out/ram_probe.c" -o "$out/ram_probe.o"
 echo "Cortex-M4 RAM (bytes, defaults: $(grep -o 'CONFIG_BT_MAX_CONN [0-9]*' "$root/include/zble/host.h" | head -1) links):"

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "zble/port.h"
 
@@ -212,7 +213,12 @@ static int set_active(zble_py_ble *self, bool on)
 	}
 	ts = PyEval_SaveThread();
 	pthread_rwlock_wrlock(&self->life);
-	rc = zble_mp_active(&self->st->mp, on);
+	/* EBUSY here (not in an event, not a host thread) means the host
+	 * thread is inside an event right now: the core counts events, not
+	 * which thread runs them. Wait for it to end, as a lock would. */
+	while ((rc = zble_mp_active(&self->st->mp, on)) == ZBLE_MP_EBUSY) {
+		nanosleep(&(struct timespec){ .tv_nsec = 1000000 }, NULL);
+	}
 	pthread_rwlock_unlock(&self->life);
 	PyEval_RestoreThread(ts);
 	if (keep && keep != Py_None) {

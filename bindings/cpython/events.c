@@ -16,6 +16,36 @@
 /* Depth of handler calls on this thread: calls into the core made from a
  * handler skip the lifecycle lock (see zble_py_ble.life). */
 static __thread unsigned event_depth;
+static __thread bool stack_checked;
+
+/* Handlers recurse as deep as the recursion limit on the host's work
+ * thread, which has the C library's default stack (RLIMIT_STACK, 8 MiB on
+ * Debian). Say so once if it is too small for that. */
+#define MIN_EVENT_STACK (1024 * 1024)
+
+#if PY_VERSION_HEX >= 0x030D0000
+#define zble_py_finalizing() Py_IsFinalizing()
+#else
+#define zble_py_finalizing() _Py_IsFinalizing()
+#endif
+
+static void check_stack(void)
+{
+	pthread_attr_t attr;
+	size_t size = 0;
+	stack_checked = true;
+	if (pthread_getattr_np(pthread_self(), &attr) == 0) {
+		pthread_attr_getstacksize(&attr, &size);
+		pthread_attr_destroy(&attr);
+	}
+	if (size && size < MIN_EVENT_STACK &&
+	    PyErr_WarnFormat(PyExc_RuntimeWarning, 1,
+			     "zble: the BLE host thread has a %zu KiB stack: deep recursion in the IRQ handler "
+			     "may overflow it (raise `ulimit -s`)",
+			     size / 1024) < 0) {
+		PyErr_Clear();
+	}
+}
 
 bool zble_py_in_event(void)
 {
@@ -152,8 +182,9 @@ static PyObject *event_tuple(const struct zble_mp_event *ev, struct views *v)
 	}
 }
 
-/* MicroPython's message, then the traceback; the handler is switched off. */
-static void report_unhandled(zble_py_ble *self)
+/* MicroPython's message, then the traceback; the handler that raised is
+ * switched off (unless another thread already installed a new one). */
+static void report_unhandled(zble_py_ble *self, PyObject *handler)
 {
 	PyObject *type, *value, *tb;
 	PyErr_Fetch(&type, &value, &tb);
@@ -172,11 +203,13 @@ static void report_unhandled(zble_py_ble *self)
 	Py_XDECREF(type);
 	Py_XDECREF(value);
 	Py_XDECREF(tb);
-	Py_SETREF(self->handler, Py_NewRef(Py_None));
+	if (self->handler == handler) {
+		Py_SETREF(self->handler, Py_NewRef(Py_None));
+	}
 }
 
 /* What the event answers to the core, from the handler's return value. */
-static int answer(zble_py_ble *self, struct zble_mp_event *ev, PyObject *res)
+static int answer(zble_py_ble *self, PyObject *handler, struct zble_mp_event *ev, PyObject *res)
 {
 	switch (ev->code) {
 	case ZBLE_MP_IRQ_GATTS_READ_REQUEST:
@@ -195,7 +228,7 @@ static int answer(zble_py_ble *self, struct zble_mp_event *ev, PyObject *res)
 	case ZBLE_MP_IRQ_SET_SECRET: {
 		int t = PyObject_IsTrue(res);
 		if (t < 0) {
-			report_unhandled(self);
+			report_unhandled(self, handler);
 			return 0;
 		}
 		return t;
@@ -208,7 +241,7 @@ static int answer(zble_py_ble *self, struct zble_mp_event *ev, PyObject *res)
 		 * copy that lives in the stack struct until the next one. */
 		Py_buffer view;
 		if (zble_py_buffer(res, &view, PyBUF_SIMPLE)) {
-			report_unhandled(self);
+			report_unhandled(self, handler);
 			return 0;
 		}
 		struct zble_py_stack *st = self->st;
@@ -237,10 +270,13 @@ int zble_py_on_event(void *ctx, struct zble_mp_event *ev)
 {
 	struct zble_py_stack *st = ctx;
 	zble_py_ble *self = st->owner;
-	if (_Py_IsFinalizing()) {
+	if (zble_py_finalizing()) {
 		return 0;
 	}
 	PyGILState_STATE g = PyGILState_Ensure();
+	if (!stack_checked) {
+		check_stack();
+	}
 	event_depth++;
 	int rc = 0;
 	if (self->handler != Py_None) {
@@ -255,12 +291,15 @@ int zble_py_on_event(void *ctx, struct zble_mp_event *ev)
 				Py_DECREF(code);
 			}
 		}
+		PyObject *et, *ev_, *tb;
+		PyErr_Fetch(&et, &ev_, &tb); /* no calls with an exception set */
 		release_views(&v);
+		PyErr_Restore(et, ev_, tb);
 		if (res) {
-			rc = answer(self, ev, res);
+			rc = answer(self, handler, ev, res);
 			Py_DECREF(res);
 		} else {
-			report_unhandled(self);
+			report_unhandled(self, handler);
 		}
 		Py_XDECREF(data);
 		Py_DECREF(handler);

@@ -60,9 +60,20 @@ int mp_emit(struct zble_mp *mp, struct zble_mp_event *ev, int dflt)
 	if (mp->state != MP_ACTIVE || !mp->port->irq) {
 		return dflt;
 	}
-	mp->upcall_depth++;
+	/* Counted only when the upcall runs inside a core call of the
+	 * application's thread (SCAN_DONE from gap_scan_stop, ...): there a
+	 * life-cycle change would pull the host from under that call. Upcalls
+	 * on host threads (or in coop callbacks) are refused by
+	 * zble_kernel_may_block() instead, so another thread's upcall never
+	 * blocks the application's active(). Atomic: read without the lock. */
+	bool app = zble_kernel_may_block(mp->host->kernel);
+	if (app) {
+		__atomic_add_fetch(&mp->upcall_depth, 1, __ATOMIC_SEQ_CST);
+	}
 	int r = mp->port->irq(mp->port_ctx, ev);
-	mp->upcall_depth--;
+	if (app) {
+		__atomic_sub_fetch(&mp->upcall_depth, 1, __ATOMIC_SEQ_CST);
+	}
 	return r;
 }
 
@@ -289,7 +300,7 @@ static void on_enabled(int err)
  * a host/kernel thread: that would wait for itself). */
 static bool may_change(struct zble_mp *mp)
 {
-	if (mp->upcall_depth) {
+	if (__atomic_load_n(&mp->upcall_depth, __ATOMIC_SEQ_CST)) {
 		return false;
 	}
 	return !mp->host || zble_kernel_may_block(mp->host->kernel);
@@ -319,7 +330,7 @@ static void stop(struct zble_mp *mp)
 	k_mutex_unlock(&host->lock);
 	mp->port->close(mp->port_ctx, host);
 	mp->host = NULL;
-	mp->state = MP_OFF;
+	mp->state = MP_OFF; /* the host's threads are gone */
 	zble_port_set_current_kernel(prev);
 }
 
@@ -366,8 +377,10 @@ static int start(struct zble_mp *mp)
 	char name[ZBLE_MP_GAP_NAME_MAX + 1];
 	memcpy(name, mp->name, mp->name_len);
 	name[mp->name_len] = 0;
+	k_mutex_lock(&host->lock, K_FOREVER);
 	(void)bt_set_name(name);
-	mp->state = MP_ACTIVE;
+	mp->state = MP_ACTIVE; /* callbacks read it under the lock */
+	k_mutex_unlock(&host->lock);
 	zble_port_set_current_kernel(prev);
 	return 0;
 }

@@ -37,7 +37,7 @@ int zble_mp_hci_cmd(struct zble_mp *mp, uint16_t ogf, uint16_t ocf, const uint8_
 	if (err) {
 		return err;
 	}
-	if (mp->upcall_depth || !zble_kernel_may_block(c.host->kernel) || mp->hci_waiting) {
+	if (__atomic_load_n(&mp->upcall_depth, __ATOMIC_SEQ_CST) || !zble_kernel_may_block(c.host->kernel) || mp->hci_waiting) {
 		mp_exit(&c);
 		return ZBLE_MP_EBUSY; /* waiting here would stop the host it waits for */
 	}

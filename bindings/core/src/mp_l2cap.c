@@ -93,10 +93,14 @@ static int on_recv(struct bt_l2cap_chan *chan, struct net_buf *buf)
 	k_mutex_lock(&host->lock, K_FOREVER);
 	l2->rx = buf;
 	l2->rx_off = 0;
+	l2->in_recv = true;
 	l2_event(l2, ZBLE_MP_IRQ_L2CAP_RECV, 0);
+	l2->in_recv = false;
+	bool drained = l2->rx == NULL;
 	k_mutex_unlock(&host->lock);
-	/* Kept until drained: its credits go back then. */
-	return -EINPROGRESS;
+	/* Drained by the handler: the host frees it and gives the credits
+	 * back; otherwise kept until drained, the credits go back then. */
+	return drained ? 0 : -EINPROGRESS;
 }
 
 static void on_sent(struct bt_l2cap_chan *chan)
@@ -279,7 +283,9 @@ int zble_mp_l2cap_recvinto(struct zble_mp *mp, uint16_t conn_handle, uint16_t ci
 			if (l2->rx && l2->rx_off >= l2->rx->len) {
 				struct net_buf *done = l2->rx;
 				l2->rx = NULL;
-				(void)bt_l2cap_chan_recv_complete(&l2->chan.chan, done); /* credits back */
+				if (!l2->in_recv) {
+					(void)bt_l2cap_chan_recv_complete(&l2->chan.chan, done); /* credits back */
+				}
 			}
 		}
 	}

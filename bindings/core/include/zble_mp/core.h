@@ -401,6 +401,7 @@ struct zble_mp_l2cap {
 	struct bt_l2cap_le_chan chan;
 	struct bt_l2cap_server server;
 	bool listening, in_use, connected, stalled, accepted;
+	bool in_recv; /* inside ops->recv: a drained SDU is returned from there */
 	uint8_t tx_out; /* SDUs queued, not yet sent */
 	uint16_t conn_handle;
 	uint16_t mtu; /* ours */
