@@ -1,7 +1,8 @@
 # GATT client procedures issued back to back, without waiting for the one
-# before to finish (users of other ports get EALREADY/EBUSY here): three
-# reads, a write with response, a descriptor discovery and an MTU exchange
-# go in one after the other and each completes, in the order issued.
+# before to finish (users of other ports get EALREADY/EBUSY here): four at
+# a time -- the depth of zble's per-link queue -- three reads and a write
+# with response, then a descriptor discovery and an MTU exchange; each
+# completes, in the order issued.
 # instance0 is the peripheral, instance1 the central.
 import time
 import bluetooth
@@ -122,11 +123,14 @@ def instance1():
     a, a_end = found["a"]
     b, _ = found["b"]
 
-    print("issue six procedures")
+    print("issue four procedures")
     ble.gattc_read(conn, a)
     ble.gattc_read(conn, b)
     ble.gattc_write(conn, a, b"written", 1)
     ble.gattc_read(conn, a)
+    for _ in range(3):
+        wait_for(_IRQ_GATTC_READ_DONE)
+    print("issue two more")
     ble.gattc_discover_descriptors(conn, a, a_end)
     ble.gattc_exchange_mtu(conn)
     wait_for(_IRQ_MTU_EXCHANGED)

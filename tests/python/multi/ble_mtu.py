@@ -1,7 +1,8 @@
-# MTU exchange started by the central (MTU 300) against a peripheral that
-# prefers 256, 200, 400 and 50 on four successive connections: both sides
-# see min(300, theirs); a 64-byte notification arrives cut to MTU-3; a
+# MTU exchange started by the central (MTU 240) against a peripheral that
+# prefers 230, 200, 247 and 50 on four successive connections: both sides
+# see min(240, theirs); a 64-byte notification arrives cut to MTU-3; a
 # 280-byte write with response lands cut to MTU-3 in a 500-byte buffer.
+# (zble's ATT MTU goes up to 247, so the values stay below that.)
 # instance0 is the peripheral, instance1 the central.
 import time
 import bluetooth
@@ -28,8 +29,8 @@ _FLAG_NOTIFY = const(0x0010)
 SERVICE_UUID = bluetooth.UUID("a5a5a5a5-ffff-9999-1111-5a5a5a5a5a5a")
 CHAR_UUID = bluetooth.UUID("00000000-1111-2222-3333-444444444444")
 SERVICES = ((SERVICE_UUID, ((CHAR_UUID, _FLAG_READ | _FLAG_WRITE | _FLAG_NOTIFY),)),)
-PERIPHERAL_MTUS = (256, 200, 400, 50)
-CENTRAL_MTU = const(300)
+PERIPHERAL_MTUS = (230, 200, 247, 50)
+CENTRAL_MTU = const(240)
 
 queued = []
 found = {}
