@@ -39,6 +39,9 @@ def main():
     args = p.parse_args()
     args.python = os.path.abspath(args.python)
     args.sim_server = os.path.abspath(args.sim_server)
+    if not os.access(args.sim_server, os.X_OK):
+        print("no zble_sim_server at %s: skipped" % args.sim_server)
+        return 77
     peripheral, central, patterns = PAIRS[args.pair]
     work = tempfile.mkdtemp(prefix="zble-examples.")
     server = periph = None
