@@ -3,10 +3,12 @@
 #include "zble_py.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 #include <time.h>
 
 #include "zble/port.h"
+#include "zble/userchan.h"
 
 /* The one BLE object (MicroPython's BLE() is a singleton too). */
 static PyObject *the_ble;
@@ -86,6 +88,30 @@ int zble_py_nargs(const char *name, Py_ssize_t n, Py_ssize_t min, Py_ssize_t max
 
 /* ---- the port: the host the core runs on ---- */
 
+static struct zble_py_stack *stack_of(struct zble_hci_driver *drv)
+{
+	return (struct zble_py_stack *)((char *)drv - offsetof(struct zble_py_stack, hci_seen));
+}
+
+static int seen_open(struct zble_hci_driver *drv, zble_hci_recv_t recv, void *recv_ctx)
+{
+	struct zble_py_stack *st = stack_of(drv);
+	st->open_err = st->hci.drv.open(&st->hci.drv, recv, recv_ctx);
+	return st->open_err;
+}
+
+static int seen_send(struct zble_hci_driver *drv, const uint8_t *pkt, size_t len)
+{
+	struct zble_py_stack *st = stack_of(drv);
+	return st->hci.drv.send(&st->hci.drv, pkt, len);
+}
+
+static void seen_close(struct zble_hci_driver *drv)
+{
+	struct zble_py_stack *st = stack_of(drv);
+	st->hci.drv.close(&st->hci.drv);
+}
+
 static int port_open(void *ctx, struct zble_host **host)
 {
 	struct zble_py_stack *st = ctx;
@@ -98,8 +124,12 @@ static int port_open(void *ctx, struct zble_host **host)
 	zble_port_set_current_kernel(&st->kernel);
 	struct zble_h4_posix_config cfg = { .spec = st->spec, .rx_mode = ZBLE_H4_RX_THREAD };
 	int err = zble_h4_posix_init(&st->hci, &cfg);
+	st->hci_seen = (struct zble_hci_driver){
+		.name = st->hci.drv.name, .open = seen_open, .send = seen_send, .close = seen_close
+	};
+	st->open_err = 0;
 	if (!err) {
-		err = zble_host_init(&st->host, &st->kernel, &st->hci.drv);
+		err = zble_host_init(&st->host, &st->kernel, &st->hci_seen);
 	}
 	if (err) {
 		zble_kernel_deinit(&st->kernel);
@@ -231,6 +261,23 @@ static int set_active(zble_py_ble *self, bool on)
 	return rc;
 }
 
+/* active(True) could not open the transport: OSError(errno) naming it. */
+static PyObject *raise_open_error(const struct zble_py_stack *st)
+{
+	int err = -st->open_err;
+	const char *why = strncmp(st->spec, "userchan:", 9) ? strerror(err) : zble_userchan_strerror(st->open_err);
+	PyObject *msg = PyUnicode_FromFormat("zble: cannot open the controller %s: %s", st->spec, why);
+	if (msg) {
+		PyObject *exc = PyObject_CallFunction(PyExc_OSError, "iO", err, msg);
+		if (exc) {
+			PyErr_SetObject((PyObject *)Py_TYPE(exc), exc);
+			Py_DECREF(exc);
+		}
+		Py_DECREF(msg);
+	}
+	return NULL;
+}
+
 static PyObject *ble_active(PyObject *obj, PyObject *const *args, Py_ssize_t nargs)
 {
 	zble_py_ble *self = (zble_py_ble *)obj;
@@ -245,6 +292,9 @@ static PyObject *ble_active(PyObject *obj, PyObject *const *args, Py_ssize_t nar
 		int rc = set_active(self, on);
 		if (rc < 0) {
 			return NULL;
+		}
+		if (rc && on && self->st->open_err) {
+			return raise_open_error(self->st);
 		}
 		if (rc) {
 			return zble_py_raise_errno(rc);

@@ -298,9 +298,9 @@ int zble_py_on_event(void *ctx, struct zble_mp_event *ev)
 		if (res) {
 			rc = answer(self, handler, ev, res);
 			Py_DECREF(res);
-		} else {
+		} else if (PyErr_Occurred()) {
 			report_unhandled(self, handler);
-		}
+		} /* else: an event code this module does not know: dropped */
 		Py_XDECREF(data);
 		Py_DECREF(handler);
 	}

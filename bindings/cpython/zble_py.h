@@ -32,6 +32,10 @@ struct zble_py_stack {
 	struct zble_mp mp;
 	struct zble_kernel kernel;
 	struct zble_h4_posix hci;
+	/* What the host opens: hci, recording why an open failed (the core
+	 * can only say EIO). */
+	struct zble_hci_driver hci_seen;
+	int open_err; /* negative errno of the last failed open, else 0 */
 	struct zble_host host;
 	char spec[ZBLE_H4_POSIX_SPEC_MAX]; /* transport of the activation */
 	uint8_t *secret; /* the last GET_SECRET answer (PyMem_Raw) */

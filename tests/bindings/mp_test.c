@@ -154,8 +154,8 @@ struct mpt *mpt_new(uint64_t seed)
 	struct mpt *t = calloc(1, sizeof(*t));
 	zble_sim_init(&t->sim, seed);
 	zble_sim_set_stop_time(&t->sim, 3600ull * 1000000);
-	const char *nm[2] = { "p", "c" };
-	for (int i = 0; i < 2; i++) {
+	const char *nm[MPT_DEVS] = { "p", "c", "q" };
+	for (int i = 0; i < MPT_DEVS; i++) {
 		struct mpt_dev *d = &t->d[i];
 		d->dev = zble_sim_add_device(&t->sim, &(struct zble_sim_device_config){ .name = nm[i] });
 		d->port = (struct zble_mp_port){ .open = on_open, .close = on_close, .irq = on_irq };
@@ -166,7 +166,7 @@ struct mpt *mpt_new(uint64_t seed)
 
 void mpt_free(struct mpt *t)
 {
-	for (int i = 0; i < 2; i++) {
+	for (int i = 0; i < MPT_DEVS; i++) {
 		zble_mp_deinit(&t->d[i].mp);
 	}
 	zble_sim_deinit(&t->sim);

@@ -32,13 +32,15 @@ struct mpt_dev {
 	int opens, closes;
 };
 
+#define MPT_DEVS 3
+
 struct mpt {
 	struct zble_sim sim;
-	struct mpt_dev d[2];
+	struct mpt_dev d[MPT_DEVS];
 };
 
-/* Simulation with two devices (d[0] 'p', d[1] 'c'), cores initialised
- * (inactive). Heap-allocated; free with mpt_free. */
+/* Simulation with three devices (d[0] 'p', d[1] 'c', d[2] 'q'), cores
+ * initialised (inactive). Heap-allocated; free with mpt_free. */
 struct mpt *mpt_new(uint64_t seed);
 void mpt_free(struct mpt *t);
 /* Runs the simulation for ms of virtual time. */

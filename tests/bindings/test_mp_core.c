@@ -201,6 +201,40 @@ static void test_layout_and_store(void **state)
 	assert_int_equal(h[2], 17);
 	assert_int_equal(zble_mp_gatts_read(&P->mp, 15, NULL, 0, &len), 0);
 	assert_int_equal(len, 0);
+	/* Two services with characteristics: the second one's handles follow
+	 * the first's attributes and are what the host's database has. */
+	{
+		struct zble_mp_uuid sa = mpt_uuid16(0x1811), sb = mpt_uuid16(0x180f);
+		struct zble_mp_uuid ca = mpt_uuid16(0x2a3f), cb = mpt_uuid16(0x2a19), db = mpt_uuid16(0x2904);
+		uint16_t fa = ZBLE_MP_FLAG_READ | ZBLE_MP_FLAG_NOTIFY, fb = ZBLE_MP_FLAG_READ, fd = ZBLE_MP_FLAG_READ;
+		uint8_t nb = 1;
+		uint16_t ha[1], hb[2];
+		assert_int_equal(zble_mp_gatts_register_begin(&P->mp, false), 0);
+		assert_int_equal(zble_mp_gatts_register_service(&P->mp, &sa, &ca, &fa, NULL, NULL, NULL, 1, ha), 0);
+		assert_int_equal(zble_mp_gatts_register_service(&P->mp, &sb, &cb, &fb, &db, &fd, &nb, 1, hb), 0);
+		assert_int_equal(zble_mp_gatts_register_end(&P->mp), 0);
+		assert_int_equal(ha[0], 12);
+		assert_int_equal(hb[0], 16);
+		assert_int_equal(hb[1], 17);
+		zble_sim_device_select(P->dev);
+		const struct bt_gatt_attr *a16 = NULL, *a17 = NULL;
+		uint16_t n = 0;
+		for (const struct bt_gatt_attr *a = bt_gatt_find_by_uuid(NULL, 0, BT_UUID_DECLARE_16(0x2a19)); a;
+		     a = NULL) {
+			a16 = a;
+		}
+		for (const struct bt_gatt_attr *a = bt_gatt_find_by_uuid(NULL, 0, BT_UUID_DECLARE_16(0x2904)); a;
+		     a = NULL) {
+			a17 = a;
+		}
+		assert_non_null(a16);
+		assert_non_null(a17);
+		n = bt_gatt_attr_get_handle(a16);
+		assert_int_equal(n, 16);
+		assert_int_equal(bt_gatt_attr_get_handle(a17), 17);
+		assert_int_equal(zble_mp_gatts_write(&P->mp, 17, (const uint8_t *)"d", 1, false), 0);
+		assert_int_equal(zble_mp_gatts_write(&P->mp, 15, (const uint8_t *)"d", 1, false), ZBLE_MP_EINVAL);
+	}
 	/* E2BIG beyond the service table. */
 	struct zble_mp_uuid s = mpt_uuid16(0x1234);
 	assert_int_equal(zble_mp_gatts_register_begin(&P->mp, false), 0);
@@ -219,10 +253,23 @@ static void test_layout_and_store(void **state)
 
 static const uint8_t adv_data[] = { 2, 0x01, 0x06, 5, 0x09, 'z', 'b', 'l', 'e' };
 
+/* An upcall run inside an application call (SCAN_DONE from scan_stop):
+ * active() there is refused too. */
+static int scan_done_active(struct mpt_dev *d, struct zble_mp_event *ev)
+{
+	if (ev->code == ZBLE_MP_IRQ_SCAN_DONE) {
+		*(int *)d->user = zble_mp_active(&d->mp, false);
+	}
+	return 0;
+}
+
 static void test_advertise_scan(void **state)
 {
 	(void)state;
 	activate_both();
+	int rc = -1;
+	C->user = &rc;
+	C->hook = scan_done_active;
 	char a[20], want[120];
 	mpt_addr_str(P->addr, a);
 	assert_int_equal(zble_mp_gap_advertise_start(&P->mp, false, 100000, adv_data, sizeof(adv_data), NULL, 0), 0);
@@ -245,6 +292,8 @@ static void test_advertise_scan(void **state)
 	assert_true(mpt_wait(T, C, want, 1000) >= 0);
 	assert_int_equal(zble_mp_gap_scan_stop(&C->mp), 0);
 	assert_true(mpt_wait(T, C, "scan_done", 0) >= 0);
+	assert_int_equal(rc, ZBLE_MP_EBUSY);
+	assert_true(zble_mp_is_active(&C->mp));
 	assert_int_equal(zble_mp_gap_scan_stop(&C->mp), 0); /* not scanning: nothing */
 	/* Empty payload clears it. */
 	assert_int_equal(zble_mp_gap_advertise_start(&P->mp, false, 20000, (const uint8_t *)"", 0, NULL, 0), 0);
@@ -305,6 +354,17 @@ static void test_connect(void **state)
 	assert_true(mpt_wait(T, C, "peripheral_disconnect 0 0", 1000) >= 0);
 	assert_string_equal(TAKE(P), "");
 	assert_string_equal(TAKE(C), "");
+	/* The connection intervals asked for are the link's. */
+	assert_int_equal(zble_mp_gap_advertise_start(&P->mp, true, 20000, adv_data, sizeof(adv_data), NULL, 0), 0);
+	assert_int_equal(zble_mp_gap_connect(&C->mp, 0, P->addr, 2000, 100000, 100000), 0);
+	assert_true(mpt_wait(T, C, "peripheral_connect 0 ", 3000) >= 0);
+	struct bt_conn_info info;
+	assert_int_equal(bt_conn_get_info(C->mp.conns[0].conn, &info), 0);
+	assert_int_equal(info.le.interval, 80);
+	assert_int_equal(zble_mp_gap_disconnect(&C->mp, 0), 0);
+	assert_true(mpt_wait(T, C, "peripheral_disconnect 0 ", 3000) >= 0);
+	assert_true(mpt_wait(T, P, "central_disconnect 0 ", 100) >= 0);
+	TAKE(P);
 	/* Cancel: the failure event, with the asked address. */
 	uint8_t nobody[6] = { 0x11, 0x22, 0x33, 0x44, 0x55, 0x66 };
 	assert_int_equal(zble_mp_gap_connect(&C->mp, 0, nobody, 5000, 0, 0), 0);
@@ -324,6 +384,24 @@ static void test_connect(void **state)
 	assert_string_equal(TAKE(P), "");
 }
 
+static void test_connection_update(void **state)
+{
+	(void)state;
+	activate_both();
+	connect_pc();
+	/* Nothing spontaneous after connecting (data length, PHY). */
+	mpt_run(T, 3000);
+	assert_string_equal(TAKE(C), "");
+	assert_string_equal(TAKE(P), "");
+	/* A procedure: both sides, raw HCI units. */
+	zble_sim_device_select(C->dev);
+	struct bt_le_conn_param prm = BT_LE_CONN_PARAM_INIT(80, 80, 0, 500);
+	assert_int_equal(bt_conn_le_param_update(C->mp.conns[0].conn, &prm), 0);
+	mpt_run(T, 2000);
+	assert_string_equal(TAKE(C), "connection_update 0 80 0 500 0\n");
+	assert_string_equal(TAKE(P), "connection_update 0 80 0 500 0\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -332,6 +410,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_layout_and_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_advertise_scan, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_connection_update, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -387,6 +387,56 @@ static void test_upcall_chain(void **state)
 	assert_string_equal(TAKE(P), "mtu_exchanged 0 247\ngatts_read_request 0 12\ngatts_read_request 0 12\n");
 }
 
+/* Two links at once from one central, each with its own handle, client
+ * queue and MTU; one goes, the other stays. */
+static void test_two_links(void **state)
+{
+	(void)state;
+	struct mpt_dev *Q = &T->d[2];
+	uint8_t type;
+	assert_int_equal(zble_mp_active(&Q->mp, true), 0);
+	assert_int_equal(zble_mp_get_mac(&Q->mp, &type, Q->addr), 0);
+	register_services();
+	connect_pc();
+	struct zble_mp_uuid svc = mpt_uuid16(0x181a), chr = mpt_uuid16(0x2a6e);
+	uint16_t fl = ZBLE_MP_FLAG_READ | ZBLE_MP_FLAG_NOTIFY, h;
+	assert_int_equal(zble_mp_gatts_register_begin(&Q->mp, false), 0);
+	assert_int_equal(zble_mp_gatts_register_service(&Q->mp, &svc, &chr, &fl, NULL, NULL, NULL, 1, &h), 0);
+	assert_int_equal(zble_mp_gatts_register_end(&Q->mp), 0);
+	assert_int_equal(h, 12);
+	assert_int_equal(zble_mp_gatts_write(&Q->mp, 12, (const uint8_t *)"q", 1, false), 0);
+	assert_int_equal(zble_mp_gatts_write(&P->mp, 12, (const uint8_t *)"p", 1, false), 0);
+	assert_int_equal(zble_mp_gap_advertise_start(&Q->mp, true, 20000, adv_data, sizeof(adv_data), NULL, 0), 0);
+	assert_int_equal(zble_mp_gap_connect(&C->mp, 0, Q->addr, 2000, 0, 0), 0);
+	assert_true(mpt_wait(T, C, "peripheral_connect 1 ", 3000) >= 0);
+	assert_true(mpt_wait(T, Q, "central_connect 0 ", 100) >= 0);
+	/* Both links at once: reads queued on each. */
+	assert_int_equal(zble_mp_gattc_read(&C->mp, 0, 12), 0);
+	assert_int_equal(zble_mp_gattc_read(&C->mp, 1, 12), 0);
+	assert_int_equal(zble_mp_set_mtu(&Q->mp, 64), 0);
+	assert_int_equal(zble_mp_gattc_exchange_mtu(&C->mp, 1), 0);
+	mpt_run(T, 500);
+	const char *got = TAKE(C);
+	assert_non_null(strstr(got, "gattc_read_result 0 12 70\ngattc_read_done 0 12 0\n"));
+	assert_non_null(strstr(got, "gattc_read_result 1 12 71\ngattc_read_done 1 12 0\n"));
+	assert_non_null(strstr(got, "mtu_exchanged 1 64\n"));
+	assert_null(strstr(got, "mtu_exchanged 0"));
+	assert_string_equal(TAKE(Q), "gatts_read_request 0 12\nmtu_exchanged 0 64\n");
+	/* Forced notifications on each link. */
+	assert_int_equal(zble_mp_gatts_notify_indicate(&P->mp, 0, 12, 1, NULL, 0), 0);
+	assert_int_equal(zble_mp_gatts_notify_indicate(&Q->mp, 0, 12, 1, NULL, 0), 0);
+	mpt_run(T, 300);
+	got = TAKE(C);
+	assert_non_null(strstr(got, "gattc_notify 0 12 70\n"));
+	assert_non_null(strstr(got, "gattc_notify 1 12 71\n"));
+	/* The first link goes; the second keeps working. */
+	assert_int_equal(zble_mp_gap_disconnect(&C->mp, 0), 0);
+	assert_true(mpt_wait(T, C, "peripheral_disconnect 0 ", 1000) >= 0);
+	assert_int_equal(zble_mp_gattc_read(&C->mp, 0, 12), ZBLE_MP_ENOTCONN);
+	assert_int_equal(zble_mp_gattc_read(&C->mp, 1, 12), 0);
+	assert_true(mpt_wait(T, C, "gattc_read_done 1 12 0", 1000) >= 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -394,6 +444,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify_indicate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upcall_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_two_links, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -98,7 +98,10 @@ int mp_errno(int neg)
 		return ZBLE_MP_EALREADY;
 	case EBUSY:
 	case EDEADLK:
+	case EACCES: /* the controller's Command Disallowed: not in this state */
 		return ZBLE_MP_EBUSY;
+	case ECONNREFUSED: /* the controller's Connection Limit Exceeded */
+		return ZBLE_MP_ENOMEM;
 	case ETIMEDOUT:
 		return ZBLE_MP_ETIMEDOUT;
 	case ENOTSUP:

@@ -151,13 +151,9 @@ static uint8_t last_handle_cb(const struct bt_gatt_attr *attr, uint16_t handle, 
 	return BT_GATT_ITER_CONTINUE;
 }
 
-/* The handle the next registered service starts at. */
-static uint16_t next_handle(struct zble_mp *mp)
+/* The handle after the last one in the database. */
+static uint16_t db_end(void)
 {
-	if (mp->n_services) {
-		const struct bt_gatt_service *last = &mp->services[mp->n_services - 1];
-		return (uint16_t)(last->attrs[0].handle + last->attr_count);
-	}
 	uint16_t h = 0;
 	bt_gatt_foreach_attr(1, 0xffff, last_handle_cb, &h);
 	return (uint16_t)(h + 1);
@@ -195,6 +191,7 @@ int zble_mp_gatts_register_begin(struct zble_mp *mp, bool append)
 	} else {
 		unregister_all(mp);
 		mp->registering = true;
+		mp->next_handle = db_end();
 	}
 	mp_exit(&c);
 	return err;
@@ -255,7 +252,12 @@ int zble_mp_gatts_register_service(struct zble_mp *mp, const struct zble_mp_uuid
 		mp_exit(&c);
 		return err;
 	}
-	uint16_t handle = next_handle(mp);
+	if ((uint32_t)mp->next_handle + n_attrs > 0xffff) {
+		mp_exit(&c);
+		return ZBLE_MP_ENOMEM;
+	}
+	uint16_t handle = mp->next_handle;
+	mp->next_handle = (uint16_t)(mp->next_handle + n_attrs);
 	struct bt_gatt_service *svc = &mp->services[mp->n_services];
 	svc->attrs = &mp->attrs[mp->n_attrs];
 	svc->attr_count = n_attrs;
@@ -313,9 +315,7 @@ int zble_mp_gatts_register_end(struct zble_mp *mp)
 	for (uint8_t i = 0; i < mp->n_services && !err; i++) {
 		struct bt_gatt_service *svc = &mp->services[i];
 		if (!expect) {
-			uint16_t h = 0;
-			bt_gatt_foreach_attr(1, 0xffff, last_handle_cb, &h);
-			expect = (uint16_t)(h + 1);
+			expect = db_end();
 		}
 		int e = bt_gatt_service_register(svc);
 		if (e || svc->attrs[0].handle != expect) {

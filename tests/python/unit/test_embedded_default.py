@@ -6,6 +6,7 @@ itself once idle. Here in a private XDG_RUNTIME_DIR with a 1 s idle time."""
 import os
 import shutil
 import stat
+import subprocess
 import tempfile
 import time
 import unittest
@@ -82,6 +83,37 @@ class EmbeddedDefaultTest(unittest.TestCase):
         out, err = p.communicate(timeout=HANG_GUARD_S)
         self.assertTrue(out.startswith("2 "), out + err)
         self.assertIn("ZBLE_HCI", out)
+
+    def test_micropybtuart(self):
+        # MicroPython's variable: a tty path (here the pty of a fixed
+        # zble-sim device, whose address is known: dev2 is ...:03, which a
+        # default server's first controller would not be).
+        server = subprocess.Popen([SERVER, "--devices", "3", "--pty", "--unix", self.runtime],
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            pty = None
+            for line in server.stdout:
+                if line.startswith("dev2: pty "):
+                    pty = line.split()[2]
+                if line.startswith("zble-sim: ready"):
+                    break
+            self.assertTrue(pty)
+            p = spawn("import bluetooth; b = bluetooth.BLE(); b.active(True); print(b.config('mac'))",
+                      dict(self.env, MICROPYBTUART=pty), spec=False)
+            out, err = p.communicate(timeout=HANG_GUARD_S)
+            self.assertEqual(out.strip(), "(0, b'\\xc0\\xff\\xeeZ\\x00\\x03')", err)
+        finally:
+            server.terminate()
+            server.wait(HANG_GUARD_S)
+            server.stdout.close()
+
+    def test_unreachable_controller(self):
+        missing = os.path.join(self.runtime, "no-such-socket")
+        p = spawn("import bluetooth\ntry:\n bluetooth.BLE().active(True)\nexcept OSError as e: print(e.errno, e)",
+                  dict(self.env, ZBLE_HCI="unix:" + missing), spec=False)
+        out, err = p.communicate(timeout=HANG_GUARD_S)
+        self.assertEqual(out.strip(), "2 [Errno 2] zble: cannot open the controller unix:%s: No such file or directory" % missing,
+                         err)
 
     def test_bad_spec(self):
         p = spawn("import bluetooth\ntry:\n bluetooth.BLE().active(True)\nexcept OSError as e: print(e.errno, e)",

@@ -6,7 +6,10 @@
  * numbers, truncation, what a failed connect delivers.
  *
  * CHANGES (after first publication; additive unless marked):
- *   (none yet)
+ *   - internal fields added to struct zble_mp_l2cap (rebuild the shim with
+ *     the core; no API change).
+ *   - documented: addr_mode RANDOM is EOPNOTSUPP on a controller with a
+ *     public address; gap_connect to a peer already connected: EINVAL.
  *
  * Header: bindings/core/include/zble_mp/core.h (include as "zble_mp/core.h";
  * link zble_mp_core_coop or zble_mp_core_threads).
@@ -278,7 +281,10 @@ struct zble_mp_uuid {
  *       handle, status.
  *   21 MTU_EXCHANGED: conn_handle, mtu.
  *   22 L2CAP_ACCEPT, 23 L2CAP_CONNECT: conn_handle, cid, psm, our_mtu,
- *       peer_mtu. 22 returns 0 to accept, non-zero to refuse.
+ *       peer_mtu. 22 returns 0 to accept, non-zero to refuse. zble asks
+ *       once the peer's channel is set up (CID and both MTUs known): a
+ *       refused channel is disconnected at once, with no further events.
+ *       cid is our (source) CID.
  *   24 L2CAP_DISCONNECT: conn_handle, cid, psm, status.
  *   25 L2CAP_RECV: conn_handle, cid.
  *   26 L2CAP_SEND_READY: conn_handle, cid, status.
@@ -453,6 +459,7 @@ struct zble_mp {
 
 	/* GATT server: registered services and their attributes */
 	bool registering;
+	uint16_t next_handle; /* where the next service added will start */
 	uint8_t n_services;
 	uint16_t n_attrs, n_chrs, n_cccs, n_values;
 	struct bt_gatt_service services[ZBLE_MP_MAX_SERVICES];
@@ -505,9 +512,9 @@ void zble_mp_set_enable_timeout(struct zble_mp *mp, uint32_t ms);
 int zble_mp_get_mac(struct zble_mp *mp, uint8_t *addr_type, uint8_t addr[6]);
 /* config(addr_mode=): ENODEV inactive; EINVAL for a mode above 3, and for
  * PUBLIC without a public address; EOPNOTSUPP for RPA/NRPA (no privacy
- * yet). RANDOM uses a static random address (made at activation when the
- * controller has a public one; takes effect for the next advertising,
- * scan or connection; EBUSY while advertising, scanning or connecting). */
+ * yet). RANDOM: 0 when the identity is already a static random address
+ * (a controller without a public one); EOPNOTSUPP on a controller with a
+ * public address (zble cannot switch identities yet). */
 int zble_mp_set_addr_mode(struct zble_mp *mp, uint8_t mode);
 /* config('gap_name'): works inactive; the pointer stays valid until the
  * next set. */
@@ -556,8 +563,8 @@ int zble_mp_gap_scan_stop(struct zble_mp *mp);
  * timeout (0: 2000); intervals 0 mean 30..50 ms (NimBLE's defaults).
  * The outcome: PERIPHERAL_CONNECT, or PERIPHERAL_DISCONNECT with handle
  * 0xFFFF/addr_type 0xFF/the asked address. ENODEV; EINVAL (addr_type >
- * 1, min > max); EALREADY (a connect is in progress); ENOMEM (no free
- * connection). */
+ * 1, min > max, a peer already connected); EALREADY (a connect is in
+ * progress); ENOMEM (no free connection). */
 int zble_mp_gap_connect(struct zble_mp *mp, uint8_t addr_type, const uint8_t addr[6], int32_t duration_ms,
 			int32_t min_conn_interval_us, int32_t max_conn_interval_us);
 /* gap_connect(None): cancels; the failure event follows. 0 when nothing
@@ -618,10 +625,14 @@ int zble_mp_gatts_set_buffer(struct zble_mp *mp, uint16_t handle, size_t len, bo
  * ENODEV; ENOTCONN (unknown handle). */
 int zble_mp_gattc_discover_services(struct zble_mp *mp, uint16_t conn_handle, const struct zble_mp_uuid *uuid);
 /* end_handle of each result: the next declaration's handle - 1, or
- * end_handle for the last one. */
+ * end_handle for the last one (also with a UUID filter: the core filters,
+ * so a result never stretches over skipped characteristics). EINVAL for
+ * start 0 or start > end. */
 int zble_mp_gattc_discover_characteristics(struct zble_mp *mp, uint16_t conn_handle, uint16_t start_handle,
 					   uint16_t end_handle, const struct zble_mp_uuid *uuid);
-/* start_handle is exclusive (the characteristic's value handle). */
+/* start_handle is exclusive (the characteristic's value handle): every
+ * attribute start+1..end is reported. start == end: DESCRIPTOR_DONE at
+ * once, from inside the call; start > end: EINVAL. */
 int zble_mp_gattc_discover_descriptors(struct zble_mp *mp, uint16_t conn_handle, uint16_t start_handle,
 				       uint16_t end_handle);
 /* READ_RESULT (whole value, long reads gathered) then READ_DONE. */
@@ -642,8 +653,9 @@ int zble_mp_l2cap_listen(struct zble_mp *mp, uint16_t psm, uint16_t mtu);
 int zble_mp_l2cap_connect(struct zble_mp *mp, uint16_t conn_handle, uint16_t psm, uint16_t mtu);
 /* EINVAL for an unknown (conn_handle, cid). */
 int zble_mp_l2cap_disconnect(struct zble_mp *mp, uint16_t conn_handle, uint16_t cid);
-/* EINVAL above the peer's MTU; ENOMEM when no buffer is free (wait for
- * SEND_READY). *stalled: wait for SEND_READY before sending again. */
+/* EINVAL above the peer's MTU, 2 x our MTU or ZBLE_MP_L2CAP_MTU_MAX;
+ * ENOMEM when no buffer is free (wait for SEND_READY). *stalled: wait for
+ * SEND_READY before sending again (ZBLE_MP_L2CAP_TX_BUFS SDUs queued). */
 int zble_mp_l2cap_send(struct zble_mp *mp, uint16_t conn_handle, uint16_t cid, const uint8_t *buf, size_t len,
 		       bool *stalled);
 /* *len in: room in buf, out: bytes copied. buf NULL: *len = bytes
