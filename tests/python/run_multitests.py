@@ -301,6 +301,9 @@ class Run:
         self.output = [[] for _ in range(self.n)]
         self.metrics = []
         self.injected = ""
+        # Every broadcast so far, for instances that start later: with
+        # MicroPython's runner they read them once all are running.
+        self.broadcasts = []
         self.error = None
         self.skipped = False
         self.t0 = time.monotonic()
@@ -333,6 +336,8 @@ class Run:
             for idx in range(self.n):
                 inst = self.spawn(idx, "instance%d" % idx, controller_env)
                 self.instances.append(inst)
+                for line in self.broadcasts:
+                    inst.write(line)
                 for s in (inst.proc.stdout, inst.proc.stderr):
                     sel.register(s, selectors.EVENT_READ, inst)
                 if not self.pump(sel, timeout, starting=inst, controller_env=controller_env):
@@ -407,6 +412,7 @@ class Run:
             self.injected += line[4:] + "\n"
             return False
         if line.startswith("BROADCAST "):
+            self.broadcasts.append(line)
             for other in self.instances:
                 if other is not inst:
                     other.write(line)

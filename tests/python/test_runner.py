@@ -98,6 +98,10 @@ class RunnerTest(unittest.TestCase):
         self.assertEqual(rc, 0, out)
         self.assertIn("PASS runner/sequential.py on python | python | python", out)
 
+    def test_broadcast_before_the_next_instance_starts(self):
+        rc, out, _ = run(script("early_broadcast"))
+        self.assertEqual(rc, 0, out)
+
     def test_permutations(self):
         rc, out, _ = run("-p", "2", "-t", "python,ROLE=a", "-t", "python,ROLE=b", script("order"))
         self.assertEqual(rc, 1, out)
