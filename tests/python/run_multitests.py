@@ -143,10 +143,9 @@ class Controller:
     """The radio the instances share for one test run; env() gives the
     variables that point an instance at a controller of its own."""
 
-    def __init__(self, mode, args, log):
+    def __init__(self, mode, args):
         self.mode = mode
         self.args = args
-        self.log = log
         self.proc = None
         self.dir = None
         self.logfile = None
@@ -546,7 +545,7 @@ def run_one(args, test_file, targets, controller_problem):
     if controller_problem:
         return "skip", controller_problem, 0.0
 
-    controller = Controller(args.controller, args, None)
+    controller = Controller(args.controller, args)
     run = Run(args, test_file, source, targets, args.show_output)
     problem = None
     try:
