@@ -162,7 +162,7 @@ static void test_corpus_sequences(void **state)
 {
 	(void)state;
 	struct bt_conn *conn = gt_connect(LINK, 9);
-	for (int i = 0; i < CONFIG_BT_ATT_PREPARE_COUNT; i++) {
+	for (int i = 0; i < ZBLE_GATT_PREPARE_LINK_COUNT; i++) {
 		uint8_t part[] = { 0x16, 0x16, 0x00, (uint8_t)i, 0x00, 0xaa };
 		assert_int_equal(gt_expect_rsp(LINK, part, sizeof(part), 0x17, NULL), sizeof(part));
 	}
@@ -183,7 +183,7 @@ static void test_corpus_sequences(void **state)
 		}
 		parts++;
 	}
-	assert_true(parts >= 1 && parts <= CONFIG_BT_ATT_PREPARE_COUNT);
+	assert_true(parts >= 1 && parts <= ZBLE_GATT_PREPARE_LINK_COUNT);
 	assert_int_equal(gt_expect_rsp(LINK, cancel, sizeof(cancel), 0x19, NULL), 1);
 	/* Execute: an offset past any value, then a length past 512. */
 	uint8_t far[] = { 0x16, 0x0c, 0x00, 0x01, 0x02, 0xaa }; /* offset 513 */
