@@ -127,7 +127,7 @@ static void test_corpus(void **state)
 	assert_true(ARRAY_SIZE(corpus) >= 30);
 	for (size_t i = 0; i < ARRAY_SIZE(corpus); i++) {
 		const struct corpus_case *c = &corpus[i];
-		int n = gt_att(LINK, c->pdu, c->len, &out);
+		int n = gt_att_wait(LINK, c->pdu, c->len, &out, c->expect == NONE ? 0 : 1);
 		bool ok;
 		switch (c->expect) {
 		case ERR:
@@ -175,7 +175,7 @@ static void test_corpus_sequences(void **state)
 	for (;;) {
 		uint8_t part[23] = { 0x16, 0x16, 0x00, 0x00, 0x00 };
 		static struct gt_pdus out;
-		gt_att(LINK, part, sizeof(part), &out);
+		gt_att_wait(LINK, part, sizeof(part), &out, 1);
 		assert_int_equal(out.n, 1);
 		if (out.data[0][0] == 0x01) {
 			assert_int_equal(out.data[0][4], BT_ATT_ERR_PREPARE_QUEUE_FULL);

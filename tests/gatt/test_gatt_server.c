@@ -388,7 +388,7 @@ static int prepare_until_full(uint16_t link, uint16_t handle, uint16_t part_len)
 		sys_put_le16(handle, part + 1);
 		sys_put_le16((uint16_t)(n * part_len), part + 3);
 		memset(part + 5, 'a' + (link & 7), part_len);
-		gt_att(link, part, (uint16_t)(5 + part_len), &pdus);
+		gt_att_wait(link, part, (uint16_t)(5 + part_len), &pdus, 1);
 		assert_int_equal(pdus.n, 1);
 		if (pdus.data[0][0] == 0x01) {
 			assert_int_equal(pdus.data[0][4], BT_ATT_ERR_PREPARE_QUEUE_FULL);
@@ -633,7 +633,7 @@ static int take_indications(uint16_t *ranges, int n)
 	int got = 0;
 	for (int round = 0; round < 4 && got < n; round++) {
 		out.n = 0;
-		gt_collect(&out);
+		gt_collect_wait(&out, 1);
 		for (int i = 0; i < out.n; i++) {
 			assert_int_equal(out.data[i][0], 0x1d);
 			assert_int_equal(sys_get_le16(&out.data[i][1]), 8);
