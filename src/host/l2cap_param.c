@@ -42,12 +42,13 @@ static void param_start(struct bt_conn *conn, uint8_t ident, const struct bt_le_
  * peer's request. arg holds a reference, so conn is not reused meanwhile. */
 static void param_update_done(struct zble_host *host, uint8_t status, const uint8_t *rp, size_t rp_len, void *arg)
 {
-	(void)host;
 	(void)rp;
 	(void)rp_len;
 	struct bt_conn *conn = arg;
 	conn->l2cap.param_busy = false;
-	if (conn->state == BT_CONN_STATE_CONNECTED) {
+	/* Not after bt_disable() flushed the command: nothing may be queued
+	 * behind the flush. */
+	if (conn->state == BT_CONN_STATE_CONNECTED && host->opened) {
 		param_respond(conn, conn->l2cap.param_rsp_ident, status == 0);
 		uint8_t next = conn->l2cap.param_queued_ident;
 		if (next) {
@@ -55,7 +56,7 @@ static void param_update_done(struct zble_host *host, uint8_t status, const uint
 			param_start(conn, next, &conn->l2cap.param_queued);
 		}
 	} else {
-		conn->l2cap.param_queued_ident = 0; /* the link went: nobody to answer */
+		conn->l2cap.param_queued_ident = 0; /* the link or the host went: nobody to answer */
 	}
 	conn->l2cap.param_rsp_ident = 0;
 	bt_conn_unref(conn);

@@ -193,12 +193,41 @@ static void test_param_request_link_lost(void **state)
 	assert_int_equal(cmd_pool_free(), CONFIG_BT_BUF_CMD_TX_COUNT);
 }
 
+/* bt_disable() with an update in flight and a request waiting: the flush
+ * finishes the command, nothing new is queued behind it, the connection
+ * object and every command buffer come back. */
+static void test_param_request_at_disable(void **state)
+{
+	(void)state;
+	env_link();
+	fake_ctrl_rule(&g->ctrl, BT_HCI_OP_LE_CONN_UPDATE, FAKE_SILENT, 0);
+	uint8_t req[8];
+	out_reset();
+	param_req_bytes(req, 30);
+	sig_in(SIG_PARAM_REQ, req, sizeof(req));
+	param_req_bytes(req, 50);
+	sig_in(SIG_PARAM_REQ, req, sizeof(req));
+	take_all();
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_CONN_UPDATE), 1);
+	struct bt_conn *conn = g->conn;
+	assert_int_equal(bt_disable(), 0);
+	run();
+	assert_int_equal(atomic_get(&conn->ref), 0);
+	assert_int_equal(cmd_pool_free(), CONFIG_BT_BUF_CMD_TX_COUNT);
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_CONN_UPDATE), 1);
+	/* Enabled again: no stale command of the old link goes out. */
+	assert_int_equal(bt_enable(NULL), 0);
+	run();
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_CONN_UPDATE), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_param_request_flood, env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_param_request_keeps_reserve, env_setup, env_teardown),
 		cmocka_unit_test_setup_teardown(test_param_request_link_lost, env_setup, env_teardown),
+		cmocka_unit_test_setup_teardown(test_param_request_at_disable, env_setup, env_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
