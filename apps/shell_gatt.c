@@ -42,7 +42,7 @@ struct shell_gatt {
 	struct bt_gatt_write_params write;
 	struct shell_sub subs[SUBS_MAX];
 	struct bt_gatt_indicate_params ind;
-	uint8_t write_buf[VALUE_MAX], notify_buf[VALUE_MAX];
+	uint8_t write_buf[VALUE_MAX], cmd_buf[VALUE_MAX], notify_buf[VALUE_MAX], ind_buf[VALUE_MAX];
 	uint8_t read_buf[VALUE_MAX];
 	uint16_t read_len;
 	uint8_t srv_value[VALUE_MAX]; /* the server's 0xfff1 */
@@ -261,7 +261,12 @@ static void indicate_destroy(struct bt_gatt_indicate_params *params)
 
 static int server_push(const char *sub, int argc, char **argv)
 {
-	int n = argc >= 2 ? shell_parse_hex(argv[1], g.notify_buf, sizeof(g.notify_buf)) : -EINVAL;
+	bool notify = !strcmp(sub, "notify");
+	if (!notify && g.busy_ind) {
+		return -EBUSY; /* ind_buf is the running indication's */
+	}
+	uint8_t *buf = notify ? g.notify_buf : g.ind_buf;
+	int n = argc >= 2 ? shell_parse_hex(argv[1], buf, VALUE_MAX) : -EINVAL;
 	if (n < 0) {
 		return n;
 	}
@@ -271,16 +276,16 @@ static int server_push(const char *sub, int argc, char **argv)
 	} else if (argc >= 3 && strcmp(argv[2], "fff2")) {
 		return -EINVAL;
 	}
-	if (!strcmp(sub, "notify")) {
-		return bt_gatt_notify(NULL, attr, g.notify_buf, (uint16_t)n);
-	}
-	if (g.busy_ind) {
-		return -EBUSY;
+	if (notify) {
+		return bt_gatt_notify(NULL, attr, buf, (uint16_t)n);
 	}
 	g.ind = (struct bt_gatt_indicate_params){ .attr = attr, .func = indicated, .destroy = indicate_destroy,
-						  .data = g.notify_buf, .len = (uint16_t)n };
+						  .data = buf, .len = (uint16_t)n };
+	g.busy_ind = true; /* before: destroy may run before the call returns */
 	int err = bt_gatt_indicate(NULL, &g.ind);
-	g.busy_ind = err == 0;
+	if (err) {
+		g.busy_ind = false;
+	}
 	return err;
 }
 
@@ -334,12 +339,13 @@ static int client_cmd(const char *sub, struct bt_conn *conn, int argc, char **ar
 		if (!cmd && g.busy_write) {
 			return -EBUSY; /* write_buf is the running write's */
 		}
-		int n = argc >= 4 ? shell_parse_hex(argv[3], g.write_buf, sizeof(g.write_buf)) : -EINVAL;
+		uint8_t *buf = cmd ? g.cmd_buf : g.write_buf;
+		int n = argc >= 4 ? shell_parse_hex(argv[3], buf, VALUE_MAX) : -EINVAL;
 		if (n < 0) {
 			return n;
 		}
 		if (cmd) {
-			return bt_gatt_write_without_response(conn, h, g.write_buf, (uint16_t)n, false);
+			return bt_gatt_write_without_response(conn, h, buf, (uint16_t)n, false);
 		}
 		g.write = (struct bt_gatt_write_params){ .func = write_done, .handle = h, .data = g.write_buf,
 							 .length = (uint16_t)n };
