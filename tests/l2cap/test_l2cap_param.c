@@ -53,6 +53,65 @@ static uint16_t cmd_pool_free(void)
 	return st.free;
 }
 
+/* Lets the host run until cond holds (bounded: on the threads backend a
+ * loaded machine may not run the host at once; the asserts that follow
+ * catch a host that never gets there). */
+#define WAIT_UNTIL(cond)                                                                      \
+	do {                                                                                  \
+		for (int tries_ = 0; tries_ < 500 && !(cond); tries_++) {                     \
+			run();                                                                \
+		}                                                                             \
+	} while (0)
+
+/* Requests the host has dealt with: answered, in flight or waiting. */
+static uint32_t param_handled(void)
+{
+	k_mutex_lock(&g->host.lock, K_FOREVER);
+	const struct zble_l2cap_conn *l = &g->conn->l2cap;
+	uint32_t n = g->host.l2cap.stats.param_started + g->host.l2cap.stats.param_refused + l->param_busy +
+		     (l->param_queued_ident != 0);
+	k_mutex_unlock(&g->host.lock);
+	return n;
+}
+
+static uint32_t param_answered(void)
+{
+	k_mutex_lock(&g->host.lock, K_FOREVER);
+	uint32_t n = g->host.l2cap.stats.param_started + g->host.l2cap.stats.param_refused;
+	k_mutex_unlock(&g->host.lock);
+	return n;
+}
+
+static int vendor_sent(void)
+{
+	k_mutex_lock(&g->host.lock, K_FOREVER);
+	int n = fake_ctrl_count(&g->ctrl, VENDOR_OP);
+	k_mutex_unlock(&g->host.lock);
+	return n;
+}
+
+static int updates_sent(void)
+{
+	k_mutex_lock(&g->host.lock, K_FOREVER);
+	int n = fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_CONN_UPDATE);
+	k_mutex_unlock(&g->host.lock);
+	return n;
+}
+
+static int responses(int *accepted);
+
+/* Collects responses until every answer the host gave is in g->out. */
+static void take_responses(void)
+{
+	int accepted;
+	for (int tries = 0; tries < 500; tries++) {
+		take();
+		if (responses(&accepted) == (int)param_answered()) {
+			return;
+		}
+	}
+}
+
 /* Responses in g->out: how many, and how many of them accepted. */
 static int responses(int *accepted)
 {
@@ -77,29 +136,37 @@ static void test_param_request_flood(void **state)
 	for (int i = 0; i < N; i++) {
 		param_req_bytes(req, (uint16_t)(24 + i % 16));
 		sig_in(SIG_PARAM_REQ, req, sizeof(req));
-		take(); /* the peer reads its responses: the ACL buffers come back */
+		WAIT_UNTIL(param_handled() == (uint32_t)i + 1);
+		assert_int_equal(param_handled(), i + 1);
+		take_responses(); /* the peer reads them: the ACL buffers come back */
 		if (i % 10 != 9) {
 			continue;
 		}
 		/* One LE Connection Update in flight, nothing queued behind it:
 		 * the pool stays the application's. */
-		int in_flight = fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_CONN_UPDATE) - answered;
-		assert_int_equal(in_flight, 1);
+		WAIT_UNTIL(updates_sent() - answered == 1);
+		assert_int_equal(updates_sent() - answered, 1);
 		assert_int_equal(cmd_pool_free(), CONFIG_BT_BUF_CMD_TX_COUNT - 1);
 		/* The controller starts two of three, refuses the third. */
 		uint8_t status = answered % 3 == 2 ? BT_HCI_ERR_CMD_DISALLOWED : 0;
+		uint32_t before = param_answered();
 		cmd_status_in(BT_HCI_OP_LE_CONN_UPDATE, status);
+		WAIT_UNTIL(param_answered() == before + 1);
 		answered++;
 		started += status == 0;
 	}
 	/* The newest request was still waiting: it goes now. */
-	take();
-	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_CONN_UPDATE) - answered, 1);
+	WAIT_UNTIL(updates_sent() - answered == 1);
+	assert_int_equal(updates_sent() - answered, 1);
+	k_mutex_lock(&g->host.lock, K_FOREVER);
 	assert_memory_equal(g->ctrl.last_params + 2, req, sizeof(req));
+	k_mutex_unlock(&g->host.lock);
+	uint32_t before = param_answered();
 	cmd_status_in(BT_HCI_OP_LE_CONN_UPDATE, 0);
+	WAIT_UNTIL(param_answered() == before + 1);
 	answered++;
 	started++;
-	take_all();
+	take_responses();
 
 	/* Every request answered once; "accepted" exactly for those started. */
 	int accepted;
@@ -140,27 +207,33 @@ static void test_param_request_keeps_reserve(void **state)
 	param_req_bytes(req, 40);
 	out_reset();
 	sig_in(SIG_PARAM_REQ, req, sizeof(req));
-	take_all();
+	WAIT_UNTIL(param_answered() == 1);
+	take_responses();
 	int accepted;
 	assert_int_equal(responses(&accepted), 1);
 	assert_int_equal(accepted, 0);
-	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_CONN_UPDATE), 0);
+	assert_int_equal(updates_sent(), 0);
 	assert_int_equal(cmd_pool_free(), ZBLE_L2CAP_PARAM_CMD_RESERVE);
 
 	/* The controller answers the application's commands one by one. */
 	for (int i = 0; i < HELD; i++) {
-		assert_int_equal(fake_ctrl_count(&g->ctrl, VENDOR_OP), i + 1);
+		WAIT_UNTIL(vendor_sent() == i + 1);
+		assert_int_equal(vendor_sent(), i + 1);
 		cmd_complete_in(VENDOR_OP);
 	}
+	WAIT_UNTIL(cmd_pool_free() == CONFIG_BT_BUF_CMD_TX_COUNT);
 	assert_int_equal(cmd_pool_free(), CONFIG_BT_BUF_CMD_TX_COUNT);
 
 	out_reset();
 	sig_in(SIG_PARAM_REQ, req, sizeof(req));
-	take_all();
+	WAIT_UNTIL(param_answered() == 2);
+	take_responses();
 	assert_int_equal(responses(&accepted), 1);
 	assert_int_equal(accepted, 1);
-	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_CONN_UPDATE), 1);
+	assert_int_equal(updates_sent(), 1);
+	k_mutex_lock(&g->host.lock, K_FOREVER);
 	assert_memory_equal(g->ctrl.last_params + 2, req, sizeof(req));
+	k_mutex_unlock(&g->host.lock);
 	assert_int_equal(cmd_pool_free(), CONFIG_BT_BUF_CMD_TX_COUNT);
 	assert_pools_full();
 }
@@ -179,6 +252,8 @@ static void test_param_request_link_lost(void **state)
 	sig_in(SIG_PARAM_REQ, req, sizeof(req));
 	param_req_bytes(req, 50);
 	sig_in(SIG_PARAM_REQ, req, sizeof(req));
+	WAIT_UNTIL(param_handled() == 2);
+	assert_int_equal(param_handled(), 2); /* one in flight, one waiting */
 	take_all();
 	int accepted;
 	assert_int_equal(responses(&accepted), 0);
@@ -186,9 +261,10 @@ static void test_param_request_link_lost(void **state)
 	assert_int_equal(k_sem_take(&g->disconnected, K_SECONDS(5)), 0);
 	run();
 	cmd_status_in(BT_HCI_OP_LE_CONN_UPDATE, 0);
+	WAIT_UNTIL(atomic_get(&g->conn->ref) == 0);
 	take_all();
 	assert_int_equal(responses(&accepted), 0);
-	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_CONN_UPDATE), 1);
+	assert_int_equal(updates_sent(), 1);
 	assert_int_equal(atomic_get(&g->conn->ref), 0);
 	assert_int_equal(cmd_pool_free(), CONFIG_BT_BUF_CMD_TX_COUNT);
 }
@@ -207,18 +283,19 @@ static void test_param_request_at_disable(void **state)
 	sig_in(SIG_PARAM_REQ, req, sizeof(req));
 	param_req_bytes(req, 50);
 	sig_in(SIG_PARAM_REQ, req, sizeof(req));
-	take_all();
-	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_CONN_UPDATE), 1);
+	WAIT_UNTIL(param_handled() == 2 && updates_sent() == 1);
+	assert_int_equal(param_handled(), 2); /* one in flight, one waiting */
+	assert_int_equal(updates_sent(), 1);
 	struct bt_conn *conn = g->conn;
 	assert_int_equal(bt_disable(), 0);
 	run();
 	assert_int_equal(atomic_get(&conn->ref), 0);
 	assert_int_equal(cmd_pool_free(), CONFIG_BT_BUF_CMD_TX_COUNT);
-	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_CONN_UPDATE), 1);
+	assert_int_equal(updates_sent(), 1);
 	/* Enabled again: no stale command of the old link goes out. */
 	assert_int_equal(bt_enable(NULL), 0);
 	run();
-	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_CONN_UPDATE), 1);
+	assert_int_equal(updates_sent(), 1);
 }
 
 int main(void)
