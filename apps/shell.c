@@ -14,8 +14,15 @@
  *   info                           identity, controller, counters
  *   gatt ...                       GATT client and server (see shell_gatt.c;
  *                                  "gatt" alone lists the subcommands)
+ *   l2cap ...                      LE credit-based channels (shell_l2cap.c)
  *   wait MS                        let the stack run (for scripts)
- *   quit */
+ *   quit
+ *
+ * A line holds up to SHELL_LINE_MAX characters (a 512-byte value in hex
+ * and its command); a longer one is refused whole, never cut into pieces.
+ * On the threads backend a command runs with the host lock held, as the
+ * stack's callbacks do, so the shell's own state needs no other lock (a
+ * call that waits for the controller releases it meanwhile). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +35,7 @@
 #include <zephyr/bluetooth/hci.h>
 
 #include "shell_gatt.h"
+#include "shell_l2cap.h"
 #include "zble/btsnoop.h"
 #include "zble/h4_posix.h"
 #include "zble/host.h"
@@ -36,11 +44,14 @@
 #include "zble/posix_loop.h"
 #endif
 
+#define SHELL_LINE_MAX 1100
+
 struct shell {
 	struct zble_kernel k;
+	char line[SHELL_LINE_MAX + 2]; /* the line, its newline (threads) and NUL */
+	bool line_too_long;
 #if !defined(ZBLE_KERNEL_THREADS)
 	struct zble_posix_loop loop;
-	char line[256];
 	size_t line_len;
 	bool line_ready, eof;
 #endif
@@ -210,9 +221,31 @@ static struct bt_conn *conn_at(unsigned idx)
 	return idx < CONFIG_BT_MAX_CONN ? sh.conns[idx] : NULL;
 }
 
+static const struct shell_env shell_env = { .out = out, .conn = conn_at };
+
+/* Threads: a command runs as the host's callbacks do, under the host lock. */
+static void shell_lock(void)
+{
+#if defined(ZBLE_KERNEL_THREADS)
+	k_mutex_lock(&sh.host.lock, K_FOREVER);
+#endif
+}
+
+static void shell_unlock(void)
+{
+#if defined(ZBLE_KERNEL_THREADS)
+	k_mutex_unlock(&sh.host.lock);
+#endif
+}
+
 /* One command line; false on quit. */
 static bool run_line(char *line)
 {
+	if (sh.line_too_long) {
+		sh.line_too_long = false;
+		out("line too long (more than %d characters): ignored", SHELL_LINE_MAX);
+		return true;
+	}
 	char *save = NULL;
 	char *argv[8];
 	int argc = 0;
@@ -241,16 +274,23 @@ static bool run_line(char *line)
 	} else if (!strcmp(cmd, "info")) {
 		cmd_info();
 	} else if (!strcmp(cmd, "gatt")) {
-		static const struct shell_gatt_env env = { .out = out, .conn = conn_at };
 		if (argc < 2) {
-			shell_gatt_usage(&env);
+			shell_gatt_usage(&shell_env);
 			return true;
 		}
-		err = shell_gatt(&env, argc - 1, argv + 1);
+		err = shell_gatt(&shell_env, argc - 1, argv + 1);
+	} else if (!strcmp(cmd, "l2cap")) {
+		if (argc < 2) {
+			shell_l2cap_usage(&shell_env);
+			return true;
+		}
+		err = shell_l2cap(&shell_env, argc - 1, argv + 1);
 	} else if (!strcmp(cmd, "wait")) {
+		shell_unlock();
 		k_msleep(a1 ? atoi(a1) : 1000);
+		shell_lock();
 	} else {
-		out("unknown command '%s' (adv, scan, connect, disconnect, conns, info, gatt, wait, quit)", cmd);
+		out("unknown command '%s' (adv, scan, connect, disconnect, conns, info, gatt, l2cap, wait, quit)", cmd);
 		return true;
 	}
 	out("%s: %s", cmd, err ? strerror(-err) : "ok");
@@ -272,15 +312,17 @@ static void on_stdin(void *arg, int fd)
 			zble_posix_loop_remove_fd(&sh.loop, fd);
 			return;
 		}
-		if (c == '\n' || sh.line_len + 1 >= sizeof(sh.line)) {
+		if (c == '\n') {
 			sh.line[sh.line_len] = 0;
 			sh.line_len = 0;
 			sh.line_ready = true;
 			/* No more input until this line has run (a command may
 			 * wait, and the loop keeps polling meanwhile). */
 			zble_posix_loop_remove_fd(&sh.loop, fd);
-		} else {
+		} else if (sh.line_len < SHELL_LINE_MAX) {
 			sh.line[sh.line_len++] = c;
+		} else {
+			sh.line_too_long = true; /* the rest of it goes too */
 		}
 		/* Read on only while more input is already there. */
 		struct timeval tv = { 0, 0 };
@@ -305,11 +347,30 @@ static void repl(void)
 	}
 }
 #else
+/* One whole line into sh.line; a longer one is read to its end and marked. */
+static bool read_line(void)
+{
+	if (!fgets(sh.line, sizeof(sh.line), stdin)) {
+		return false;
+	}
+	size_t n = strlen(sh.line);
+	while (n > SHELL_LINE_MAX && sh.line[n - 1] != '\n') {
+		sh.line_too_long = true;
+		if (!fgets(sh.line, sizeof(sh.line), stdin)) {
+			break;
+		}
+		n = strlen(sh.line);
+	}
+	return true;
+}
+
 static void repl(void)
 {
-	char line[256];
-	while (fgets(line, sizeof(line), stdin)) {
-		if (!run_line(line)) {
+	while (read_line()) {
+		shell_lock();
+		bool more = run_line(sh.line);
+		shell_unlock();
+		if (!more) {
 			return;
 		}
 	}

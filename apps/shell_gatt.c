@@ -5,15 +5,17 @@
  *   gatt read IDX HANDLE               read (long values in full)
  *   gatt write IDX HANDLE HEX          write request (long: prepared)
  *   gatt write-cmd IDX HANDLE HEX      write without response
- *   gatt subscribe IDX HANDLE CCC [notify|indicate]
- *   gatt unsubscribe IDX
- *   gatt server                        register a service: 0xfff1 read/write,
- *                                      0xfff2 notify/indicate (+ CCCD)
- *   gatt notify HEX | gatt indicate HEX   to every subscriber
+ *   gatt subscribe IDX HANDLE CCC [notify|indicate]   (several at once)
+ *   gatt unsubscribe IDX [HANDLE]      one subscription, or all of the link
+ *   gatt server                        register a service: 0xfff1 read/write
+ *                                      (prepared writes too), 0xfff2 and
+ *                                      0xfff3 notify/indicate (+ CCCDs)
+ *   gatt notify|indicate HEX [fff2|fff3]   to every subscriber
  *
  * Results arrive as lines when the peer answers; the shell never waits.
- * One client procedure of each kind at a time (their parameters live
- * here). */
+ * One discovery, read and write at a time (their parameters live here),
+ * up to SUBS_MAX subscriptions. Everything handed to the stack is static:
+ * it must outlive the call. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,66 +26,41 @@
 #include "shell_gatt.h"
 
 #define VALUE_MAX 512
+#define SUBS_MAX 8
+
+struct shell_sub {
+	struct bt_gatt_subscribe_params p;
+	struct bt_conn *conn; /* borrowed: the slot is freed before the link goes */
+	bool used;
+};
 
 struct shell_gatt {
-	const struct shell_gatt_env *env;
+	const struct shell_env *env;
 	struct bt_gatt_exchange_params mtu;
 	struct bt_gatt_discover_params disc;
 	struct bt_gatt_read_params read;
 	struct bt_gatt_write_params write;
-	struct bt_gatt_subscribe_params sub;
+	struct shell_sub subs[SUBS_MAX];
 	struct bt_gatt_indicate_params ind;
-	uint8_t write_buf[VALUE_MAX], notify_buf[VALUE_MAX];
-	uint8_t value[VALUE_MAX];
-	uint16_t value_len, read_len;
-	uint16_t disc_end;
-	bool busy_disc, busy_read, busy_write, subscribed;
+	uint8_t write_buf[VALUE_MAX], cmd_buf[VALUE_MAX], notify_buf[VALUE_MAX], ind_buf[VALUE_MAX];
+	uint8_t read_buf[VALUE_MAX];
+	uint16_t read_len;
+	uint8_t srv_value[VALUE_MAX]; /* the server's 0xfff1 */
+	uint16_t srv_len;
+	bool busy_disc, busy_read, busy_write, busy_ind;
 };
 
 /* The shell is a program, not the stack: its one instance may be a global. */
 static struct shell_gatt g;
 
-static int parse_u16(const char *s, uint16_t *v)
-{
-	if (!s) {
-		return -EINVAL;
-	}
-	char *end;
-	unsigned long x = strtoul(s, &end, 0);
-	if (*end || x > 0xffff) {
-		return -EINVAL;
-	}
-	*v = (uint16_t)x;
-	return 0;
-}
-
-static int parse_hex(const char *s, uint8_t *out, size_t max)
-{
-	size_t n = s ? strlen(s) : 0;
-	if (n == 0 || n % 2 || n / 2 > max) {
-		return -EINVAL;
-	}
-	for (size_t i = 0; i < n / 2; i++) {
-		char byte[3] = { s[2 * i], s[2 * i + 1], 0 };
-		char *end;
-		out[i] = (uint8_t)strtoul(byte, &end, 16);
-		if (*end) {
-			return -EINVAL;
-		}
-	}
-	return (int)(n / 2);
-}
+/* Not BT_UUID_GATT_CCC: that is a compound literal, dead once the function
+ * that names it returns, and discovery goes on long after. */
+static const struct bt_uuid_16 ccc_uuid = BT_UUID_INIT_16(BT_UUID_GATT_CCC_VAL);
 
 static void print_value(const char *what, uint16_t handle, const uint8_t *v, uint16_t len)
 {
 	char hex[2 * 64 + 4];
-	size_t shown = len > 64 ? 64 : len;
-	for (size_t i = 0; i < shown; i++) {
-		static const char digits[] = "0123456789abcdef";
-		hex[2 * i] = digits[v[i] >> 4];
-		hex[2 * i + 1] = digits[v[i] & 15];
-	}
-	strcpy(hex + 2 * shown, len > shown ? "..." : "");
+	shell_hex(hex, v, len);
 	g.env->out("gatt: %s handle 0x%04x, %u bytes: %s", what, handle, len, hex);
 }
 
@@ -103,7 +80,7 @@ static uint8_t discovered(struct bt_conn *conn, const struct bt_gatt_attr *attr,
 								    : BT_GATT_DISCOVER_DESCRIPTOR;
 			p->start_handle = 0x0001;
 			p->end_handle = 0xffff;
-			p->uuid = p->type == BT_GATT_DISCOVER_DESCRIPTOR ? BT_UUID_GATT_CCC : NULL;
+			p->uuid = p->type == BT_GATT_DISCOVER_DESCRIPTOR ? &ccc_uuid.uuid : NULL;
 			if (bt_gatt_discover(conn, p) == 0) {
 				return BT_GATT_ITER_STOP;
 			}
@@ -135,13 +112,13 @@ static uint8_t read_done(struct bt_conn *conn, uint8_t err, struct bt_gatt_read_
 		if (err) {
 			g.env->out("gatt: read failed: ATT error 0x%02x", err);
 		} else {
-			print_value("read", p->single.handle, g.value, g.read_len);
+			print_value("read", p->single.handle, g.read_buf, g.read_len);
 		}
 		g.busy_read = false;
 		return BT_GATT_ITER_STOP;
 	}
-	uint16_t n = (uint16_t)MIN((size_t)len, sizeof(g.value) - g.read_len);
-	memcpy(g.value + g.read_len, data, n);
+	uint16_t n = (uint16_t)MIN((size_t)len, sizeof(g.read_buf) - g.read_len);
+	memcpy(g.read_buf + g.read_len, data, n);
 	g.read_len = (uint16_t)(g.read_len + n);
 	return BT_GATT_ITER_CONTINUE;
 }
@@ -157,8 +134,9 @@ static void write_done(struct bt_conn *conn, uint8_t err, struct bt_gatt_write_p
 static uint8_t on_notify(struct bt_conn *conn, struct bt_gatt_subscribe_params *p, const void *data, uint16_t len)
 {
 	(void)conn;
+	struct shell_sub *s = CONTAINER_OF(p, struct shell_sub, p);
 	if (!data) {
-		g.subscribed = false;
+		s->used = false;
 		g.env->out("gatt: unsubscribed from 0x%04x", p->value_handle);
 		return BT_GATT_ITER_STOP;
 	}
@@ -169,7 +147,50 @@ static uint8_t on_notify(struct bt_conn *conn, struct bt_gatt_subscribe_params *
 static void on_subscribe(struct bt_conn *conn, uint8_t err, struct bt_gatt_subscribe_params *p)
 {
 	(void)conn;
-	g.env->out("gatt: CCCD 0x%04x written: 0x%02x", p->ccc_handle, err);
+	g.env->out("gatt: CCCD 0x%04x of 0x%04x written: 0x%02x", p->ccc_handle, p->value_handle, err);
+}
+
+static int subscribe(struct bt_conn *conn, uint16_t value_handle, uint16_t ccc, bool indicate)
+{
+	struct shell_sub *free_slot = NULL;
+	for (int i = 0; i < SUBS_MAX; i++) {
+		struct shell_sub *s = &g.subs[i];
+		if (s->used && s->conn == conn && s->p.value_handle == value_handle) {
+			return -EALREADY;
+		}
+		if (!s->used && !free_slot) {
+			free_slot = s;
+		}
+	}
+	if (!free_slot) {
+		return -ENOMEM;
+	}
+	free_slot->p = (struct bt_gatt_subscribe_params){ .notify = on_notify, .subscribe = on_subscribe };
+	free_slot->p.value_handle = value_handle;
+	free_slot->p.ccc_handle = ccc;
+	free_slot->p.value = indicate ? BT_GATT_CCC_INDICATE : BT_GATT_CCC_NOTIFY;
+	int err = bt_gatt_subscribe(conn, &free_slot->p);
+	if (!err) {
+		free_slot->used = true;
+		free_slot->conn = conn;
+	}
+	return err;
+}
+
+/* handle 0: every subscription of the link. */
+static int unsubscribe(struct bt_conn *conn, uint16_t value_handle)
+{
+	int err = -EALREADY;
+	for (int i = 0; i < SUBS_MAX; i++) {
+		struct shell_sub *s = &g.subs[i];
+		if (s->used && s->conn == conn && (!value_handle || s->p.value_handle == value_handle)) {
+			err = bt_gatt_unsubscribe(conn, &s->p);
+			if (err) {
+				return err;
+			}
+		}
+	}
+	return err;
 }
 
 /* ---- the server ---- */
@@ -177,28 +198,34 @@ static void on_subscribe(struct bt_conn *conn, uint8_t err, struct bt_gatt_subsc
 static ssize_t srv_read(struct bt_conn *conn, const struct bt_gatt_attr *attr, void *buf, uint16_t len,
 			uint16_t offset)
 {
-	return bt_gatt_attr_read(conn, attr, buf, len, offset, g.value, g.value_len);
+	return bt_gatt_attr_read(conn, attr, buf, len, offset, g.srv_value, g.srv_len);
 }
 
 static ssize_t srv_write(struct bt_conn *conn, const struct bt_gatt_attr *attr, const void *buf, uint16_t len,
 			 uint16_t offset, uint8_t flags)
 {
 	(void)conn;
-	(void)attr;
-	(void)flags;
-	if ((size_t)offset + len > sizeof(g.value)) {
+	if ((size_t)offset + len > sizeof(g.srv_value)) {
+		return BT_GATT_ERR(offset > sizeof(g.srv_value) ? BT_ATT_ERR_INVALID_OFFSET
+								 : BT_ATT_ERR_INVALID_ATTRIBUTE_LEN);
+	}
+	/* A part of a prepared write is only checked: the value changes when
+	 * the client executes the queue, never when it cancels it. */
+	if (flags & BT_GATT_WRITE_FLAG_PREPARE) {
+		return 0;
+	}
+	if (offset > g.srv_len) {
 		return BT_GATT_ERR(BT_ATT_ERR_INVALID_OFFSET);
 	}
-	memcpy(g.value + offset, buf, len);
-	g.value_len = (uint16_t)(offset + len);
-	print_value("written by a client:", attr->handle, g.value, g.value_len);
+	memcpy(g.srv_value + offset, buf, len);
+	g.srv_len = (uint16_t)(offset + len);
+	print_value("written by a client:", attr->handle, g.srv_value, g.srv_len);
 	return len;
 }
 
 static void srv_ccc(const struct bt_gatt_attr *attr, uint16_t value)
 {
-	(void)attr;
-	g.env->out("gatt: a client set the CCCD to 0x%04x", value);
+	g.env->out("gatt: a client set the CCCD 0x%04x to 0x%04x", attr ? attr->handle : 0, value);
 }
 
 static struct bt_gatt_attr srv_attrs[] = {
@@ -210,7 +237,12 @@ static struct bt_gatt_attr srv_attrs[] = {
 	BT_GATT_CHARACTERISTIC(BT_UUID_DECLARE_16(0xfff2), BT_GATT_CHRC_NOTIFY | BT_GATT_CHRC_INDICATE,
 			       BT_GATT_PERM_NONE, NULL, NULL, NULL),
 	BT_GATT_CCC(srv_ccc, BT_GATT_PERM_READ | BT_GATT_PERM_WRITE),
+	BT_GATT_CHARACTERISTIC(BT_UUID_DECLARE_16(0xfff3), BT_GATT_CHRC_NOTIFY | BT_GATT_CHRC_INDICATE,
+			       BT_GATT_PERM_NONE, NULL, NULL, NULL),
+	BT_GATT_CCC(srv_ccc, BT_GATT_PERM_READ | BT_GATT_PERM_WRITE),
 };
+#define SRV_FFF2 4 /* value attributes in srv_attrs */
+#define SRV_FFF3 7
 
 static struct bt_gatt_service srv_svc = BT_GATT_SERVICE(srv_attrs);
 
@@ -221,11 +253,47 @@ static void indicated(struct bt_conn *conn, struct bt_gatt_indicate_params *para
 	g.env->out("gatt: indication %s (0x%02x)", err ? "failed" : "confirmed", err);
 }
 
-void shell_gatt_usage(const struct shell_gatt_env *env)
+static void indicate_destroy(struct bt_gatt_indicate_params *params)
+{
+	(void)params;
+	g.busy_ind = false;
+}
+
+static int server_push(const char *sub, int argc, char **argv)
+{
+	bool notify = !strcmp(sub, "notify");
+	if (!notify && g.busy_ind) {
+		return -EBUSY; /* ind_buf is the running indication's */
+	}
+	uint8_t *buf = notify ? g.notify_buf : g.ind_buf;
+	int n = argc >= 2 ? shell_parse_hex(argv[1], buf, VALUE_MAX) : -EINVAL;
+	if (n < 0) {
+		return n;
+	}
+	const struct bt_gatt_attr *attr = &srv_attrs[SRV_FFF2];
+	if (argc >= 3 && !strcmp(argv[2], "fff3")) {
+		attr = &srv_attrs[SRV_FFF3];
+	} else if (argc >= 3 && strcmp(argv[2], "fff2")) {
+		return -EINVAL;
+	}
+	if (notify) {
+		return bt_gatt_notify(NULL, attr, buf, (uint16_t)n);
+	}
+	g.ind = (struct bt_gatt_indicate_params){ .attr = attr, .func = indicated, .destroy = indicate_destroy,
+						  .data = buf, .len = (uint16_t)n };
+	g.busy_ind = true; /* before: destroy may run before the call returns */
+	int err = bt_gatt_indicate(NULL, &g.ind);
+	if (err) {
+		g.busy_ind = false;
+	}
+	return err;
+}
+
+void shell_gatt_usage(const struct shell_env *env)
 {
 	env->out("gatt mtu|discover IDX, gatt read IDX H, gatt write|write-cmd IDX H HEX, "
-		 "gatt subscribe IDX H CCC [notify|indicate], gatt unsubscribe IDX, gatt server, "
-		 "gatt notify|indicate HEX");
+		 "gatt subscribe IDX H CCC [notify|indicate], gatt unsubscribe IDX [H], gatt server, "
+		 "gatt notify|indicate HEX [fff2|fff3]");
 }
 
 static int client_cmd(const char *sub, struct bt_conn *conn, int argc, char **argv)
@@ -247,9 +315,12 @@ static int client_cmd(const char *sub, struct bt_conn *conn, int argc, char **ar
 		return err;
 	}
 	if (!strcmp(sub, "unsubscribe")) {
-		return g.subscribed ? bt_gatt_unsubscribe(conn, &g.sub) : -EALREADY;
+		if (argc >= 3 && shell_parse_u16(argv[2], &h)) {
+			return -EINVAL;
+		}
+		return unsubscribe(conn, h);
 	}
-	if (argc < 3 || parse_u16(argv[2], &h)) {
+	if (argc < 3 || shell_parse_u16(argv[2], &h)) {
 		return -EINVAL;
 	}
 	if (!strcmp(sub, "read")) {
@@ -264,15 +335,17 @@ static int client_cmd(const char *sub, struct bt_conn *conn, int argc, char **ar
 		return err;
 	}
 	if (!strcmp(sub, "write") || !strcmp(sub, "write-cmd")) {
-		int n = argc >= 4 ? parse_hex(argv[3], g.write_buf, sizeof(g.write_buf)) : -EINVAL;
+		bool cmd = !strcmp(sub, "write-cmd");
+		if (!cmd && g.busy_write) {
+			return -EBUSY; /* write_buf is the running write's */
+		}
+		uint8_t *buf = cmd ? g.cmd_buf : g.write_buf;
+		int n = argc >= 4 ? shell_parse_hex(argv[3], buf, VALUE_MAX) : -EINVAL;
 		if (n < 0) {
 			return n;
 		}
-		if (!strcmp(sub, "write-cmd")) {
-			return bt_gatt_write_without_response(conn, h, g.write_buf, (uint16_t)n, false);
-		}
-		if (g.busy_write) {
-			return -EBUSY;
+		if (cmd) {
+			return bt_gatt_write_without_response(conn, h, buf, (uint16_t)n, false);
 		}
 		g.write = (struct bt_gatt_write_params){ .func = write_done, .handle = h, .data = g.write_buf,
 							 .length = (uint16_t)n };
@@ -281,22 +354,18 @@ static int client_cmd(const char *sub, struct bt_conn *conn, int argc, char **ar
 		return err;
 	}
 	if (!strcmp(sub, "subscribe")) {
-		if (argc < 4 || parse_u16(argv[3], &ccc) || g.subscribed) {
-			return g.subscribed ? -EALREADY : -EINVAL;
+		if (argc < 4 || shell_parse_u16(argv[3], &ccc)) {
+			return -EINVAL;
 		}
-		bool ind = argc >= 5 && !strcmp(argv[4], "indicate");
-		g.sub = (struct bt_gatt_subscribe_params){ .notify = on_notify, .subscribe = on_subscribe };
-		g.sub.value_handle = h;
-		g.sub.ccc_handle = ccc;
-		g.sub.value = ind ? BT_GATT_CCC_INDICATE : BT_GATT_CCC_NOTIFY;
-		int err = bt_gatt_subscribe(conn, &g.sub);
-		g.subscribed = err == 0;
-		return err;
+		if (argc >= 5 && strcmp(argv[4], "indicate") && strcmp(argv[4], "notify")) {
+			return -EINVAL;
+		}
+		return subscribe(conn, h, ccc, argc >= 5 && !strcmp(argv[4], "indicate"));
 	}
 	return -EINVAL;
 }
 
-int shell_gatt(const struct shell_gatt_env *env, int argc, char **argv)
+int shell_gatt(const struct shell_env *env, int argc, char **argv)
 {
 	g.env = env;
 	if (argc < 1) {
@@ -307,19 +376,10 @@ int shell_gatt(const struct shell_gatt_env *env, int argc, char **argv)
 		return bt_gatt_service_register(&srv_svc);
 	}
 	if (!strcmp(sub, "notify") || !strcmp(sub, "indicate")) {
-		int n = argc >= 2 ? parse_hex(argv[1], g.notify_buf, sizeof(g.notify_buf)) : -EINVAL;
-		if (n < 0) {
-			return n;
-		}
-		if (!strcmp(sub, "notify")) {
-			return bt_gatt_notify(NULL, &srv_attrs[4], g.notify_buf, (uint16_t)n);
-		}
-		g.ind = (struct bt_gatt_indicate_params){ .attr = &srv_attrs[4], .func = indicated,
-							  .data = g.notify_buf, .len = (uint16_t)n };
-		return bt_gatt_indicate(NULL, &g.ind);
+		return server_push(sub, argc, argv);
 	}
 	uint16_t idx;
-	if (argc < 2 || parse_u16(argv[1], &idx)) {
+	if (argc < 2 || shell_parse_u16(argv[1], &idx)) {
 		return -EINVAL;
 	}
 	struct bt_conn *conn = env->conn(idx);

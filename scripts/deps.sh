@@ -19,6 +19,9 @@ if [ "${1:-}" = "test" ] || [ "${1:-}" = "demo" ]; then
 fi
 if [ "${1:-}" = "test" ]; then
 	have_cmd python3 || need+=(python3) # tests/sim/outside_hci.py
+	have_cmd clang || need+=(clang)     # the build-clang run of scripts/test.sh
+	# clang's sanitizer and libFuzzer runtimes (only recommended by clang)
+	have_pkg libclang-rt-dev || need+=(libclang-rt-dev)
 	have_cmd arm-none-eabi-gcc || need+=(gcc-arm-none-eabi)
 	have_pkg libnewlib-arm-none-eabi || need+=(libnewlib-arm-none-eabi)
 fi

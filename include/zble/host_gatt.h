@@ -12,15 +12,21 @@
 /* --- server --- */
 #include <zephyr/bluetooth/gatt.h>
 
-/* Prepared writes held for Execute Write, all links of a host together:
- * entries and value bytes (Core Vol 3 Part F 3.4.6.1). A full queue
- * answers Prepare Queue Full. */
+/* Prepared writes held for Execute Write, all links of a host in one
+ * store: entries and value bytes (Core Vol 3 Part F 3.4.6.1). Each link
+ * gets a fixed fair share of both (the store divided by
+ * CONFIG_BT_MAX_CONN), so a peer that holds its share full cannot make
+ * another link's Prepare Write fail; past its share a link is answered
+ * Prepare Queue Full. The defaults give every link one value of the
+ * largest size (512 bytes) in up to 16 parts. */
 #ifndef CONFIG_BT_ATT_PREPARE_COUNT
-#define CONFIG_BT_ATT_PREPARE_COUNT 32
+#define CONFIG_BT_ATT_PREPARE_COUNT (16 * CONFIG_BT_MAX_CONN)
 #endif
 #ifndef CONFIG_BT_ATT_PREPARE_BUF_SIZE
-#define CONFIG_BT_ATT_PREPARE_BUF_SIZE 1024
+#define CONFIG_BT_ATT_PREPARE_BUF_SIZE (512 * CONFIG_BT_MAX_CONN)
 #endif
+#define ZBLE_GATT_PREPARE_LINK_COUNT (CONFIG_BT_ATT_PREPARE_COUNT / CONFIG_BT_MAX_CONN)
+#define ZBLE_GATT_PREPARE_LINK_BUF_SIZE (CONFIG_BT_ATT_PREPARE_BUF_SIZE / CONFIG_BT_MAX_CONN)
 /* Notification completions waiting for the controller (one per buffer). */
 #ifdef CONFIG_BT_L2CAP_TX_BUF_COUNT
 #define ZBLE_GATT_NOTIFY_SLOTS CONFIG_BT_L2CAP_TX_BUF_COUNT

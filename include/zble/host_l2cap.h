@@ -5,8 +5,16 @@
 
 #include <stdint.h>
 
+#include <zephyr/bluetooth/conn.h>
 #include <zephyr/kernel.h>
 #include <zephyr/sys/slist.h>
+
+/* HCI command buffers the peer's connection parameter update requests can
+ * never take: a request that would need one of them is refused, so a peer
+ * flooding the signalling channel leaves commands for the application. */
+#ifndef ZBLE_L2CAP_PARAM_CMD_RESERVE
+#define ZBLE_L2CAP_PARAM_CMD_RESERVE (CONFIG_BT_BUF_CMD_TX_COUNT / 2)
+#endif
 
 struct zble_l2cap_conn {
 	sys_slist_t chans;               /* struct bt_l2cap_le_chan of this link */
@@ -14,6 +22,14 @@ struct zble_l2cap_conn {
 	struct k_work_delayable rtx_work; /* the earliest RTX deadline of our requests */
 	uint16_t next_tag;
 	uint8_t param_ident; /* our pending connection parameter update request */
+	/* The peer's connection parameter update requests (we are central): at
+	 * most one HCI LE Connection Update per link in flight, answered when
+	 * its Command Status says whether it started; one more request waits
+	 * (a newer one replaces it, the replaced one is refused). */
+	bool param_busy;
+	uint8_t param_rsp_ident;    /* the request the command in flight answers */
+	uint8_t param_queued_ident; /* 0: none waiting */
+	struct bt_le_conn_param param_queued;
 };
 
 struct zble_l2cap_stats {
@@ -23,6 +39,8 @@ struct zble_l2cap_stats {
 	uint32_t tx_retries;           /* sending waited for a TX buffer */
 	uint32_t rx_dropped;           /* K-frames for a channel not (yet) open */
 	uint32_t sig_malformed;        /* signalling commands of a wrong length */
+	uint32_t param_refused;        /* peer parameter update requests refused: unacceptable, superseded, no command buffer or not started */
+	uint32_t param_started;        /* peer parameter update requests accepted: their LE Connection Update started */
 };
 
 struct zble_l2cap_host {

@@ -82,6 +82,26 @@ void zble_gatts_prep_flush(struct bt_conn *conn)
 	gs->prep_used = used;
 }
 
+_Static_assert(ZBLE_GATT_PREPARE_LINK_COUNT >= 1 && ZBLE_GATT_PREPARE_LINK_BUF_SIZE >= 1,
+	       "the prepare queue needs at least one entry and one byte per link");
+
+/* One more part of vlen bytes stays within the link's share of the queue
+ * (and so within the store: the shares add up to at most its size). */
+static bool prep_fits(struct bt_conn *conn, uint16_t vlen)
+{
+	const struct zble_gatt_server_host *gs = &conn->host->gatts;
+	uint16_t entries = 0;
+	uint32_t bytes = 0;
+	for (uint16_t i = 0; i < gs->prep_count; i++) {
+		if (gs->prep[i].conn == conn) {
+			entries++;
+			bytes += gs->prep[i].len;
+		}
+	}
+	return entries < ZBLE_GATT_PREPARE_LINK_COUNT && bytes + vlen <= ZBLE_GATT_PREPARE_LINK_BUF_SIZE &&
+	       gs->prep_count < CONFIG_BT_ATT_PREPARE_COUNT && vlen <= CONFIG_BT_ATT_PREPARE_BUF_SIZE - gs->prep_used;
+}
+
 void zble_gatts_prepare_write(struct bt_conn *conn, const uint8_t *p, uint16_t len)
 {
 	const uint8_t op = BT_ATT_OP_PREPARE_WRITE_REQ;
@@ -108,7 +128,7 @@ void zble_gatts_prepare_write(struct bt_conn *conn, const uint8_t *p, uint16_t l
 		}
 	}
 	struct zble_gatt_server_host *gs = &conn->host->gatts;
-	if (gs->prep_count >= CONFIG_BT_ATT_PREPARE_COUNT || vlen > CONFIG_BT_ATT_PREPARE_BUF_SIZE - gs->prep_used) {
+	if (!prep_fits(conn, vlen)) {
 		zble_gatts_send_err(conn, op, handle, BT_ATT_ERR_PREPARE_QUEUE_FULL);
 		return;
 	}

@@ -1,6 +1,6 @@
 /* L2CAP on LE: incoming PDUs dispatched by channel; the LE signalling
- * channel (connection parameter update, Command Reject, and the length
- * checks of every command before it reaches a handler); until SMP exists,
+ * channel (Command Reject, and the length checks of every command before it
+ * reaches a handler; connection parameter update: l2cap_param.c); until SMP exists,
  * its channel refuses politely (Pairing Not Supported) so a peer never
  * waits for a timeout. ATT goes to att.c, credit-based channels to
  * l2cap_coc.c; PDUs of other channels go to the host's raw PDU hook. */
@@ -77,24 +77,6 @@ static void sig_reject_simple(struct bt_conn *conn, uint8_t ident, uint16_t reas
 	zble_l2cap_sig_reject(conn, ident, reason, NULL, 0);
 }
 
-/* The peripheral asks us, the central, for new parameters. */
-static void sig_conn_param_req(struct bt_conn *conn, uint8_t ident, const uint8_t *data, uint16_t len)
-{
-	if (conn->role != BT_CONN_ROLE_CENTRAL || len != 8) {
-		sig_reject_simple(conn, ident, ZBLE_SIG_REJECT_NOT_UNDERSTOOD);
-		return;
-	}
-	struct bt_le_conn_param param = { sys_get_le16(data), sys_get_le16(data + 2), sys_get_le16(data + 4),
-					  sys_get_le16(data + 6) };
-	bool accept = zble_conn_param_acceptable(conn, &param);
-	uint8_t result[2];
-	sys_put_le16(accept ? 0x0000 : 0x0001, result);
-	(void)zble_l2cap_sig_send(conn, ZBLE_SIG_CONN_PARAM_RSP, ident, result, 2);
-	if (accept) {
-		zble_conn_update(conn, &param, NULL);
-	}
-}
-
 static void sig_recv(struct bt_conn *conn, const uint8_t *p, uint16_t len)
 {
 	if (len > SIG_MTU) {
@@ -124,17 +106,10 @@ static void sig_recv(struct bt_conn *conn, const uint8_t *p, uint16_t len)
 	}
 	switch (code) {
 	case ZBLE_SIG_CONN_PARAM_REQ:
-		sig_conn_param_req(conn, ident, data, dlen);
+		zble_l2cap_param_req(conn, ident, data, dlen);
 		break;
 	case ZBLE_SIG_CONN_PARAM_RSP:
-		if (dlen != 2) {
-			conn->host->l2cap.stats.sig_malformed++;
-		} else if (ident == conn->l2cap.param_ident) {
-			conn->l2cap.param_ident = 0;
-			if (sys_get_le16(data) != 0) {
-				conn->host->stats.async_errors++; /* the central refused */
-			}
-		}
+		zble_l2cap_param_rsp(conn, ident, data, dlen);
 		break;
 	case ZBLE_SIG_CMD_REJECT:
 		/* Never answered with a reject; a request of ours may be waiting. */
@@ -200,12 +175,14 @@ void zble_l2cap_recv(struct zble_host *host, struct bt_conn *conn, struct net_bu
 
 void zble_l2cap_conn_connected(struct bt_conn *conn)
 {
+	zble_l2cap_param_conn_reset(conn);
 	zble_att_connected(conn);
 	zble_l2cap_coc_connected(conn);
 }
 
 void zble_l2cap_conn_disconnected(struct bt_conn *conn)
 {
+	zble_l2cap_param_conn_reset(conn);
 	zble_l2cap_coc_disconnected(conn);
 	zble_att_disconnected(conn);
 }
@@ -220,21 +197,4 @@ void zble_l2cap_host_init(struct zble_host *host)
 	}
 	sys_slist_init(&host->att.gatt_cbs);
 	sys_slist_init(&host->gatts.services);
-}
-
-/* A peripheral whose controller cannot run the Connection Parameters
- * Request procedure asks the central over L2CAP. */
-int zble_l2cap_conn_param_request(struct bt_conn *conn, const struct bt_le_conn_param *param)
-{
-	uint8_t data[8];
-	sys_put_le16(param->interval_min, data);
-	sys_put_le16(param->interval_max, data + 2);
-	sys_put_le16(param->latency, data + 4);
-	sys_put_le16(param->timeout, data + 6);
-	uint8_t ident = zble_l2cap_next_ident(conn);
-	int err = zble_l2cap_sig_send(conn, ZBLE_SIG_CONN_PARAM_REQ, ident, data, sizeof(data));
-	if (!err) {
-		conn->l2cap.param_ident = ident;
-	}
-	return err;
 }

@@ -1,5 +1,6 @@
 /* What the L2CAP files share (l2cap.c: fixed channels and signalling,
- * l2cap_coc.c: credit-based channel set-up and tear-down, l2cap_coc_data.c:
+ * l2cap_param.c: connection parameter updates, l2cap_coc.c: credit-based
+ * channel set-up and tear-down, l2cap_coc_data.c:
  * their K-frames and credits). All of it runs with the host lock held. */
 #ifndef ZBLE_L2CAP_INTERNAL_H
 #define ZBLE_L2CAP_INTERNAL_H
@@ -27,6 +28,12 @@ int zble_l2cap_sig_send(struct bt_conn *conn, uint8_t code, uint8_t ident, const
 /* Command Reject with up to 4 bytes of reason data. */
 void zble_l2cap_sig_reject(struct bt_conn *conn, uint8_t ident, uint16_t reason, const void *data, uint16_t len);
 uint8_t zble_l2cap_next_ident(struct bt_conn *conn);
+
+/* l2cap_param.c: Connection Parameter Update Request / Response. */
+void zble_l2cap_param_req(struct bt_conn *conn, uint8_t ident, const uint8_t *data, uint16_t len);
+void zble_l2cap_param_rsp(struct bt_conn *conn, uint8_t ident, const uint8_t *data, uint16_t len);
+/* The link came or went: no request of either side is outstanding. */
+void zble_l2cap_param_conn_reset(struct bt_conn *conn);
 
 /* l2cap_coc.c */
 void zble_l2cap_coc_conn_init(struct bt_conn *conn);

@@ -47,9 +47,14 @@ struct gt_pdus {
 /* Lets the host run, gives the controller's buffers back, and collects
  * every ATT PDU sent meanwhile into out (appended; may be NULL). */
 void gt_collect(struct gt_pdus *out);
+/* As gt_collect, waiting (bounded) until out holds at least `least` PDUs. */
+void gt_collect_wait(struct gt_pdus *out, int least);
 /* Sends one ATT PDU from the peer of conn_handle; returns the PDUs sent
  * back (out is cleared first). */
 int gt_att(uint16_t conn_handle, const uint8_t *pdu, uint16_t len, struct gt_pdus *out);
+/* As gt_att, waiting (bounded) until at least `least` PDUs came back: for
+ * answers that must come, on a loaded machine too. */
+int gt_att_wait(uint16_t conn_handle, const uint8_t *pdu, uint16_t len, struct gt_pdus *out, int least);
 /* As gt_att, asserting exactly one answer: an Error Response with these
  * fields. */
 void gt_expect_err(uint16_t conn_handle, const uint8_t *pdu, uint16_t len, uint8_t op, uint16_t handle, uint8_t err);

@@ -127,7 +127,7 @@ static void test_corpus(void **state)
 	assert_true(ARRAY_SIZE(corpus) >= 30);
 	for (size_t i = 0; i < ARRAY_SIZE(corpus); i++) {
 		const struct corpus_case *c = &corpus[i];
-		int n = gt_att(LINK, c->pdu, c->len, &out);
+		int n = gt_att_wait(LINK, c->pdu, c->len, &out, c->expect == NONE ? 0 : 1);
 		bool ok;
 		switch (c->expect) {
 		case ERR:
@@ -162,7 +162,7 @@ static void test_corpus_sequences(void **state)
 {
 	(void)state;
 	struct bt_conn *conn = gt_connect(LINK, 9);
-	for (int i = 0; i < CONFIG_BT_ATT_PREPARE_COUNT; i++) {
+	for (int i = 0; i < ZBLE_GATT_PREPARE_LINK_COUNT; i++) {
 		uint8_t part[] = { 0x16, 0x16, 0x00, (uint8_t)i, 0x00, 0xaa };
 		assert_int_equal(gt_expect_rsp(LINK, part, sizeof(part), 0x17, NULL), sizeof(part));
 	}
@@ -175,7 +175,7 @@ static void test_corpus_sequences(void **state)
 	for (;;) {
 		uint8_t part[23] = { 0x16, 0x16, 0x00, 0x00, 0x00 };
 		static struct gt_pdus out;
-		gt_att(LINK, part, sizeof(part), &out);
+		gt_att_wait(LINK, part, sizeof(part), &out, 1);
 		assert_int_equal(out.n, 1);
 		if (out.data[0][0] == 0x01) {
 			assert_int_equal(out.data[0][4], BT_ATT_ERR_PREPARE_QUEUE_FULL);
@@ -183,7 +183,7 @@ static void test_corpus_sequences(void **state)
 		}
 		parts++;
 	}
-	assert_true(parts >= 1 && parts <= CONFIG_BT_ATT_PREPARE_COUNT);
+	assert_true(parts >= 1 && parts <= ZBLE_GATT_PREPARE_LINK_COUNT);
 	assert_int_equal(gt_expect_rsp(LINK, cancel, sizeof(cancel), 0x19, NULL), 1);
 	/* Execute: an offset past any value, then a length past 512. */
 	uint8_t far[] = { 0x16, 0x0c, 0x00, 0x01, 0x02, 0xaa }; /* offset 513 */

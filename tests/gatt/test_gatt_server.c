@@ -364,15 +364,81 @@ static void test_prepare_execute(void **state)
 	uint8_t ro[] = { 0x16, H_RO, 0, 0, 0, 1 };
 	gt_expect_err(LINK_A, ro, sizeof(ro), 0x16, H_RO, BT_ATT_ERR_WRITE_NOT_PERMITTED);
 	/* The queue fills: Prepare Queue Full. */
-	for (int i = 0; i < CONFIG_BT_ATT_PREPARE_COUNT; i++) {
+	for (int i = 0; i < ZBLE_GATT_PREPARE_LINK_COUNT; i++) {
 		uint8_t part[] = { 0x16, H_WO, 0, (uint8_t)i, 0, (uint8_t)i };
 		assert_int_equal(gt_expect_rsp(LINK_A, part, sizeof(part), 0x17, NULL), sizeof(part));
 	}
 	uint8_t one_more[] = { 0x16, H_WO, 0, 99, 0, 1 };
 	gt_expect_err(LINK_A, one_more, sizeof(one_more), 0x16, H_WO, BT_ATT_ERR_PREPARE_QUEUE_FULL);
 	assert_int_equal(gt_expect_rsp(LINK_A, exec, sizeof(exec), 0x19, NULL), 1);
-	assert_int_equal(gt_db.sink_writes, CONFIG_BT_ATT_PREPARE_COUNT);
+	assert_int_equal(gt_db.sink_writes, ZBLE_GATT_PREPARE_LINK_COUNT);
 	assert_int_equal(gt_db.sink_flags, BT_GATT_WRITE_FLAG_EXECUTE);
+	assert_int_equal(gt->host.gatts.prep_count, 0);
+}
+
+/* Prepare Write parts of one link until the server answers Prepare Queue
+ * Full; returns how many were queued. */
+static int prepare_until_full(uint16_t link, uint16_t handle, uint16_t part_len)
+{
+	static struct gt_pdus pdus;
+	uint8_t part[5 + 240];
+	assert_true(part_len <= 240);
+	for (int n = 0;; n++) {
+		part[0] = 0x16;
+		sys_put_le16(handle, part + 1);
+		sys_put_le16((uint16_t)(n * part_len), part + 3);
+		memset(part + 5, 'a' + (link & 7), part_len);
+		gt_att_wait(link, part, (uint16_t)(5 + part_len), &pdus, 1);
+		assert_int_equal(pdus.n, 1);
+		if (pdus.data[0][0] == 0x01) {
+			assert_int_equal(pdus.data[0][4], BT_ATT_ERR_PREPARE_QUEUE_FULL);
+			return n;
+		}
+		assert_int_equal(pdus.data[0][0], 0x17);
+		assert_true(n < CONFIG_BT_ATT_PREPARE_COUNT);
+	}
+}
+
+/* One peer holding the prepare queue as full as it can get leaves every
+ * other link its share (issue 9, fault 6): entries. */
+static void test_prepare_queue_fair_share(void **state)
+{
+	(void)state;
+	gt_connect(LINK_A, 1);
+	gt_connect(LINK_B, 2);
+	assert_int_equal(prepare_until_full(LINK_A, H_WO, 1), ZBLE_GATT_PREPARE_LINK_COUNT);
+	/* With A's share held, B gets its whole share and writes it. */
+	assert_int_equal(prepare_until_full(LINK_B, H_VAL1, 1), ZBLE_GATT_PREPARE_LINK_COUNT);
+	uint8_t cancel[] = { 0x18, 0x00 }, exec[] = { 0x18, 0x01 };
+	assert_int_equal(gt_expect_rsp(LINK_B, exec, sizeof(exec), 0x19, NULL), 1);
+	assert_int_equal(gt_db.val1_len, ZBLE_GATT_PREPARE_LINK_COUNT);
+	assert_int_equal(gt_db.val1[ZBLE_GATT_PREPARE_LINK_COUNT - 1], 'a' + (LINK_B & 7));
+	/* A's queue was untouched by B's execution. */
+	assert_int_equal(gt->host.gatts.prep_count, ZBLE_GATT_PREPARE_LINK_COUNT);
+	assert_int_equal(gt_expect_rsp(LINK_A, cancel, sizeof(cancel), 0x19, NULL), 1);
+	assert_int_equal(gt_db.sink_writes, 0);
+	assert_int_equal(gt->host.gatts.prep_count, 0);
+	assert_int_equal(gt->host.gatts.prep_used, 0);
+}
+
+/* The same for the value bytes: A, on a large MTU, fills its share of the
+ * bytes with few parts; B can still prepare. */
+static void test_prepare_queue_fair_bytes(void **state)
+{
+	(void)state;
+	gt_connect(LINK_A, 1);
+	gt_connect(LINK_B, 2);
+	uint8_t mtu_req[] = { 0x02, 247, 0 };
+	assert_int_equal(gt_expect_rsp(LINK_A, mtu_req, sizeof(mtu_req), 0x03, NULL), 3);
+	enum { PART = 200 };
+	assert_int_equal(prepare_until_full(LINK_A, H_WO, PART), ZBLE_GATT_PREPARE_LINK_BUF_SIZE / PART);
+	assert_int_equal(prepare_until_full(LINK_B, H_VAL1, 18), ZBLE_GATT_PREPARE_LINK_COUNT);
+	uint8_t exec[] = { 0x18, 0x01 };
+	assert_int_equal(gt_expect_rsp(LINK_B, exec, sizeof(exec), 0x19, NULL), 1);
+	assert_int_equal(gt_db.val1_len, 18 * ZBLE_GATT_PREPARE_LINK_COUNT);
+	assert_int_equal(gt_expect_rsp(LINK_A, exec, sizeof(exec), 0x19, NULL), 1);
+	assert_int_equal(gt_db.sink_writes, ZBLE_GATT_PREPARE_LINK_BUF_SIZE / PART);
+	assert_int_equal(gt_db.sink_len, PART);
 	assert_int_equal(gt->host.gatts.prep_count, 0);
 }
 
@@ -567,7 +633,7 @@ static int take_indications(uint16_t *ranges, int n)
 	int got = 0;
 	for (int round = 0; round < 4 && got < n; round++) {
 		out.n = 0;
-		gt_collect(&out);
+		gt_collect_wait(&out, 1);
 		for (int i = 0; i < out.n; i++) {
 			assert_int_equal(out.data[i][0], 0x1d);
 			assert_int_equal(sys_get_le16(&out.data[i][1]), 8);
@@ -714,6 +780,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_writes, gt_setup, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_prepare_execute, gt_setup, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_prepare_queue_per_link, gt_setup, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_prepare_queue_fair_share, gt_setup, gt_teardown),
+		cmocka_unit_test_setup_teardown(test_prepare_queue_fair_bytes, gt_setup, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_ccc_two_links, gt_setup, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_notify_indicate, gt_setup, gt_teardown),
 		cmocka_unit_test_setup_teardown(test_service_changed, gt_setup, gt_teardown),
