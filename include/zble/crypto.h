@@ -124,11 +124,14 @@ extern const struct zble_crypto_ops zble_crypto_sw_ops;
 #define ZBLE_CRYPTO_DEFAULT_OPS (&zble_crypto_offload_ops)
 #endif
 
-/* Binds c to host (after zble_host_init; the host routes the P-256 events
- * to it) with ops (NULL: the build's default). 0 or -EINVAL. */
+/* Binds c to host (after zble_host_init) with ops (NULL: the build's
+ * default). The host routes the P-256 events to the context bound last:
+ * one per host. 0 or -EINVAL. */
 int zble_crypto_init(struct zble_crypto *c, struct zble_host *host, const struct zble_crypto_ops *ops);
-/* Fails every queued operation with -ECANCELED (their done runs now) and
- * unbinds c from its host. */
+/* Fails the running and every queued operation with -ECANCELED (their
+ * done runs now) and unbinds c from its host. A command already sent to
+ * the controller still completes into c later (and is ignored), so c must
+ * outlive it: deinitialise the host first, or keep c. */
 void zble_crypto_deinit(struct zble_crypto *c);
 /* Queues op (type and inputs set); done runs later in the host context.
  * 0, or -EINVAL (bad type or length; done will not run). */

@@ -50,12 +50,16 @@ static int teardown(void **state)
 	return 0;
 }
 
-static void test_default_is_software(void **state)
+static void test_default_ops(void **state)
 {
 	(void)state;
 	struct zble_crypto c;
 	assert_int_equal(zble_crypto_init(&c, &g->host, NULL), 0);
-	assert_ptr_equal(c.ops, &zble_crypto_sw_ops); /* CONFIG_BT_HOST_CRYPTO=1 */
+#if CONFIG_BT_HOST_CRYPTO
+	assert_ptr_equal(c.ops, &zble_crypto_sw_ops);
+#else
+	assert_ptr_equal(c.ops, &zble_crypto_offload_ops);
+#endif
 	zble_crypto_deinit(&c);
 	assert_int_equal(zble_crypto_init(NULL, &g->host, NULL), -EINVAL);
 	assert_int_equal(zble_crypto_init(&c, NULL, NULL), -EINVAL);
@@ -193,7 +197,7 @@ static void test_deinit_cancels(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_default_is_software, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_default_ops, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_aes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cmac, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_c1_s1, setup, teardown),
