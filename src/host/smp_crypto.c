@@ -202,8 +202,8 @@ static void job_step(struct zble_smp_job *job)
 static int job_start(struct zble_smp_job *job, struct zble_crypto *c, uint8_t kind, zble_smp_job_done_t done,
 		     void *user_data)
 {
-	if (!job || !c || !done) {
-		return -EINVAL;
+	if (!job || !c || !c->host || !done) {
+		return -EINVAL; /* also a crypto context not (or no longer) bound */
 	}
 	if (job->done) {
 		return -EBUSY;

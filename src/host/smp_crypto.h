@@ -5,6 +5,9 @@
  * operations it needs and then calls done in the host context (never
  * before the call that started it has returned).
  *
+ * Start a job from the host context (as SMP does) or with the host's lock
+ * held: a job's state belongs to the host context while it runs.
+ *
  * All values are least significant octet first, as SMP carries them on
  * the air (the spec prints them most significant first). Results are in
  * job->out (job->num for g2). */
@@ -39,8 +42,9 @@ struct zble_smp_job {
 	uint32_t num; /* g2 */
 };
 
-/* Each returns 0 (done will run), -EINVAL (NULL argument) or -EBUSY (the
- * job is running). */
+/* Each returns 0 (done will run), -EINVAL (NULL argument, or c not bound
+ * to a host) or -EBUSY (the job is running). A job ends with done(job, 0)
+ * or with the error of the crypto operation that failed. */
 int zble_smp_ah(struct zble_smp_job *job, struct zble_crypto *c, const uint8_t irk[16], const uint8_t r[3],
 		zble_smp_job_done_t done, void *user_data);
 int zble_smp_c1(struct zble_smp_job *job, struct zble_crypto *c, const uint8_t k[16], const uint8_t r[16],

@@ -154,6 +154,22 @@ static void test_unasked_event(void **state)
 	vec_aes_fips197(&g->ca);
 }
 
+#ifdef ZBLE_TEST_HAVE_MBEDTLS
+/* The two implementations agree with each other: host A computes in
+ * software, host B's controller in hardware (simulated). */
+static void test_software_and_controller_agree(void **state)
+{
+	(void)state;
+	struct zble_crypto sw;
+	zble_sim_device_select(g->a);
+	zble_crypto_deinit(&g->ca);
+	assert_int_equal(zble_crypto_init(&sw, &g->a->host, &zble_crypto_sw_ops), 0);
+	vec_keygen_agree(&sw, &g->cb);
+	vec_dhkey_debug(&sw);
+	zble_crypto_deinit(&sw);
+}
+#endif
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -169,6 +185,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_invalid_keys, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lost_event, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unasked_event, setup, teardown),
+#ifdef ZBLE_TEST_HAVE_MBEDTLS
+		cmocka_unit_test_setup_teardown(test_software_and_controller_agree, setup, teardown),
+#endif
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
