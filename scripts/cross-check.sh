@@ -25,10 +25,11 @@ compile() {
 
 compile kernel "$root"/src/kernel/*.c "$root"/src/kernel/coop/*.c
 kernel_objs=("${objs[@]}")
-# The host and the portable transports (not the POSIX ones, not the file sink).
+# The host and the portable transports (not the POSIX ones, not the file
+# sink, not the mbedTLS crypto: a Cortex-M build offloads to the controller).
 host_srcs=()
 for s in "$root"/src/host/*.c; do
-	[ "$(basename "$s")" = btsnoop_file.c ] || host_srcs+=("$s")
+	case "$(basename "$s")" in btsnoop_file.c | crypto_mbedtls.c) ;; *) host_srcs+=("$s") ;; esac
 done
 compile host "${host_srcs[@]}" "$root/src/drivers/h4.c" "$root/src/drivers/mailbox.c"
 host_objs=("${objs[@]}")

@@ -12,6 +12,7 @@ have_cmd cc || need+=(gcc)
 have_cmd make || need+=(make)
 have_pkg libssl-dev || need+=(libssl-dev)
 have_pkg python3-dev || need+=(python3-dev) # the bluetooth Python module (bindings/cpython)
+have_pkg libmbedtls-dev || need+=(libmbedtls-dev) # software crypto (CONFIG_BT_HOST_CRYPTO=1)
 if [ "${1:-}" = "test" ] || [ "${1:-}" = "demo" ]; then
 	have_cmd btvirt || need+=(bluez-test-tools)
 	have_cmd btmon || need+=(bluez)

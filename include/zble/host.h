@@ -89,6 +89,7 @@
 #define ZBLE_ACL_IN_FLIGHT_MAX CONFIG_BT_CONN_TX_MAX
 
 struct zble_host;
+struct zble_crypto;
 struct net_buf;
 
 /* Completion of one HCI command, run in the host context. status is the HCI
@@ -309,6 +310,8 @@ struct zble_host {
 	struct zble_l2cap_host l2cap;
 	struct zble_att_host att;
 	struct zble_gatt_server_host gatts;
+
+	struct zble_crypto *crypto; /* zble_crypto_init: gets the P-256 events */
 
 	zble_monitor_t monitor;
 	void *monitor_ctx;

@@ -8,6 +8,7 @@
 #include <zephyr/sys/byteorder.h>
 
 #include "host_internal.h"
+#include "zble/crypto.h"
 
 #define NO_HANDLE 0xffff
 
@@ -496,6 +497,10 @@ void zble_le_meta_event(struct zble_host *host, uint8_t subevent, const uint8_t 
 		break;
 	case BT_HCI_EVT_LE_ADV_SET_TERMINATED:
 		zble_adv_evt_set_terminated(host, p, len);
+		break;
+	case BT_HCI_EVT_LE_P256_PUBLIC_KEY_COMPLETE:
+	case BT_HCI_EVT_LE_GENERATE_DHKEY_COMPLETE:
+		zble_crypto_le_meta(host, subevent, p, len);
 		break;
 	default:
 		host->stats.unknown_events++;

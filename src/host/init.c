@@ -155,6 +155,9 @@ static uint8_t params_le_event_mask(struct zble_host *host, uint8_t *out)
 	if (zble_le_feature(host, BT_LE_FEAT_BIT_EXT_ADV)) {
 		mask |= BIT64(12) | BIT64(17); /* Extended Adv Report, Adv Set Terminated */
 	}
+	if (zble_hci_cmd_supported(host, 34, 1)) {
+		mask |= BIT64(7) | BIT64(8); /* P-256 Public Key, Generate DHKey Complete (offload crypto) */
+	}
 	sys_put_le64(mask, out);
 	return 8;
 }
