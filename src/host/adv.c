@@ -6,15 +6,17 @@
  *
  * A connectable set stops when a connection is created from it, and the
  * controller tells it with Advertising Set Terminated after the connection
- * complete (Vol 4 Part E 7.7.65.18). The host
- * treats the set as stopped at the connection complete, before the
- * connected callbacks run, so they can restart advertising at once (as
- * on legacy controllers). The Terminated that follows is then known as
- * the old instance's by the link it names (term_conn) and only reports
- * it (the set's connected callback); it never disables a set restarted
- * meanwhile. Holding the connected callbacks until Terminated instead
- * would need a timer for controllers that never send it and would leave
- * a live link with no object for its first ACL data. */
+ * complete (Vol 4 Part E 7.7.65.18). The host treats the set as stopped at
+ * the connection complete, before the connected callbacks run, so that they
+ * can restart advertising at once, as on legacy controllers. The Terminated
+ * that follows is known as the old instance's by the link it names
+ * (term_conn): it only reports the link (the set's connected callback) and
+ * never disables a set restarted meanwhile. The set is the one a v2
+ * connection complete names, or else the only connectable set running;
+ * with several and no name, Terminated alone tells which one stopped.
+ * Holding the connected callbacks until Terminated (Zephyr's way) would
+ * need a timer for a controller that never sends it, and would leave a
+ * live link with no object for its first ACL data. */
 #include <string.h>
 
 #include <zephyr/bluetooth/hci.h>
