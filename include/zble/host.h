@@ -170,6 +170,10 @@ struct bt_le_ext_adv {
 	bool used, enabled, connectable;
 	bool high_duty; /* high duty cycle directed: the controller needs a duration */
 	bool internal; /* runs bt_le_adv_start() on an extended controller */
+	/* Stopped by the connection term_conn at its connection complete: the
+	 * Advertising Set Terminated naming that link is still owed (adv.c). */
+	bool term_owed;
+	uint16_t term_conn;
 	int8_t tx_power;
 };
 

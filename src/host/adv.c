@@ -2,7 +2,21 @@
  * extended advertising (bt_le_adv_start then runs a set with legacy PDUs).
  * The advertiser is not a pending connection object: a peripheral
  * connection complete is matched to it by role (conn.c), and on extended
- * controllers Advertising Set Terminated names the set afterwards. */
+ * controllers Advertising Set Terminated names the set afterwards.
+ *
+ * A connectable set stops when a connection is created from it, and the
+ * controller tells it with Advertising Set Terminated after the connection
+ * complete (Vol 4 Part E 7.7.65.18). The host treats the set as stopped at
+ * the connection complete, before the connected callbacks run, so that they
+ * can restart advertising at once, as on legacy controllers. The Terminated
+ * that follows is known as the old instance's by the link it names
+ * (term_conn): it only reports the link (the set's connected callback) and
+ * never disables a set restarted meanwhile. The set is the one a v2
+ * connection complete names, or else the only connectable set running;
+ * with several and no name, Terminated alone tells which one stopped.
+ * Holding the connected callbacks until Terminated (Zephyr's way) would
+ * need a timer for a controller that never sends it, and would leave a
+ * live link with no object for its first ACL data. */
 #include <string.h>
 
 #include <zephyr/bluetooth/hci.h>
@@ -137,7 +151,9 @@ static struct bt_le_ext_adv *set_alloc(struct zble_host *host)
 	for (uint8_t i = 0; i < CONFIG_BT_EXT_ADV_MAX_ADV_SET; i++) {
 		struct bt_le_ext_adv *a = &host->ext_adv[i];
 		if (!a->used) {
-			*a = (struct bt_le_ext_adv){ .host = host, .handle = i, .used = true };
+			/* A Terminated still owed for the slot's last link stays known. */
+			*a = (struct bt_le_ext_adv){ .host = host, .handle = i, .used = true,
+						     .term_owed = a->term_owed, .term_conn = a->term_conn };
 			return a;
 		}
 	}
@@ -298,6 +314,40 @@ static int ext_remove(struct zble_host *host, struct bt_le_ext_adv *adv, struct 
 	return zble_hci_cmd_send(host, BT_HCI_OP_LE_REMOVE_ADV_SET, &handle, 1, NULL, NULL, s);
 }
 
+static void set_stopped(struct zble_host *host, struct bt_le_ext_adv *adv)
+{
+	adv->enabled = false;
+	if (adv->internal) {
+		host->adv.enabled = false;
+	}
+}
+
+void zble_adv_conn_created(struct zble_host *host, uint8_t adv_handle, uint16_t conn_handle)
+{
+	struct bt_le_ext_adv *adv = NULL;
+	if (adv_handle < CONFIG_BT_EXT_ADV_MAX_ADV_SET) {
+		adv = &host->ext_adv[adv_handle];
+	} else {
+		/* Not named: the one connectable set running. With several the
+		 * link's set is unknown, and Terminated alone stops one. */
+		for (int i = 0; i < CONFIG_BT_EXT_ADV_MAX_ADV_SET; i++) {
+			struct bt_le_ext_adv *a = &host->ext_adv[i];
+			if (a->used && a->enabled && a->connectable) {
+				if (adv) {
+					return;
+				}
+				adv = a;
+			}
+		}
+	}
+	if (!adv || !adv->used || !adv->enabled || !adv->connectable) {
+		return; /* already told stopped (a Terminated that came first) */
+	}
+	set_stopped(host, adv);
+	adv->term_owed = true;
+	adv->term_conn = conn_handle;
+}
+
 /* LE Advertising Set Terminated: the set stopped by a connection, its
  * timeout or its event count. Comes after the connection complete. */
 void zble_adv_evt_set_terminated(struct zble_host *host, const uint8_t *p, size_t len)
@@ -311,15 +361,19 @@ void zble_adv_evt_set_terminated(struct zble_host *host, const uint8_t *p, size_
 		return;
 	}
 	struct bt_le_ext_adv *adv = &host->ext_adv[handle];
-	adv->enabled = false;
-	if (adv->internal) {
-		host->adv.enabled = false;
+	uint16_t conn_handle = sys_get_le16(p + 2) & 0x0fff;
+	if (p[0] == 0 && adv->term_owed && adv->term_conn == conn_handle) {
+		/* The instance the connection complete stopped: whatever runs
+		 * now is a restart and keeps running. */
+		adv->term_owed = false;
+	} else {
+		set_stopped(host, adv);
 	}
 	if (!adv->cb) {
 		return;
 	}
 	if (p[0] == 0 && adv->cb->connected) {
-		struct bt_conn *conn = zble_conn_lookup_handle(host, sys_get_le16(p + 2) & 0x0fff);
+		struct bt_conn *conn = zble_conn_lookup_handle(host, conn_handle);
 		struct bt_le_ext_adv_connected_info info = { .conn = conn };
 		if (conn) {
 			adv->cb->connected(adv, &info);

@@ -19,6 +19,7 @@ struct conn_complete {
 	uint8_t role;
 	bt_addr_le_t peer;
 	uint16_t interval, latency, timeout;
+	uint8_t adv_handle; /* v2 only; 0xff: not given */
 };
 
 static void conn_timeout_handler(struct k_work *work);
@@ -271,13 +272,16 @@ static void on_conn_complete(struct zble_host *host, const struct conn_complete 
 	}
 
 	if (cc->role == BT_HCI_ROLE_PERIPHERAL) {
-		/* Legacy advertising ends with a connection or a directed timeout;
-		 * an advertising set's end is told by Advertising Set Terminated. */
+		/* Legacy advertising ends with a connection or a directed timeout. */
 		if (!host->ext) {
 			host->adv.enabled = false;
 		}
 		if (cc->status) {
 			return;
+		}
+		if (host->ext) {
+			/* Before the connected callbacks, so they may restart it. */
+			zble_adv_conn_created(host, cc->adv_handle, cc->handle);
 		}
 		/* The advertiser produced it: a new object, matched by role. */
 		conn = conn_alloc(host);
@@ -324,10 +328,10 @@ static void on_conn_complete(struct zble_host *host, const struct conn_complete 
 	}
 }
 
-static void evt_le_conn_complete(struct zble_host *host, const uint8_t *p, size_t len, bool enhanced)
+static void evt_le_conn_complete(struct zble_host *host, const uint8_t *p, size_t len, bool enhanced, bool v2)
 {
 	/* Legacy: 18 bytes; enhanced: 30 (v1) or 33 (v2). */
-	if (len < (enhanced ? 30u : 18u)) {
+	if (len < (v2 ? 33u : enhanced ? 30u : 18u)) {
 		host->stats.malformed++;
 		return;
 	}
@@ -335,6 +339,7 @@ static void evt_le_conn_complete(struct zble_host *host, const uint8_t *p, size_
 		.status = p[0],
 		.handle = sys_get_le16(p + 1) & 0x0fff,
 		.role = p[3],
+		.adv_handle = 0xff,
 	};
 	cc.peer.type = p[4];
 	memcpy(cc.peer.a.val, p + 5, 6);
@@ -349,6 +354,9 @@ static void evt_le_conn_complete(struct zble_host *host, const uint8_t *p, size_
 	if (cc.role > BT_HCI_ROLE_PERIPHERAL) {
 		host->stats.malformed++;
 		return;
+	}
+	if (v2) {
+		cc.adv_handle = p[30]; /* v2: the set that produced a peripheral link */
 	}
 	on_conn_complete(host, &cc);
 }
@@ -465,11 +473,13 @@ void zble_le_meta_event(struct zble_host *host, uint8_t subevent, const uint8_t 
 {
 	switch (subevent) {
 	case BT_HCI_EVT_LE_CONN_COMPLETE:
-		evt_le_conn_complete(host, p, len, false);
+		evt_le_conn_complete(host, p, len, false, false);
 		break;
 	case BT_HCI_EVT_LE_ENH_CONN_COMPLETE:
+		evt_le_conn_complete(host, p, len, true, false);
+		break;
 	case BT_HCI_EVT_LE_ENH_CONN_COMPLETE_V2:
-		evt_le_conn_complete(host, p, len, true);
+		evt_le_conn_complete(host, p, len, true, true);
 		break;
 	case BT_HCI_EVT_LE_ADVERTISING_REPORT:
 		zble_scan_evt_adv_report(host, p, len);

@@ -93,7 +93,9 @@ struct bt_conn *zble_conn_lookup_handle(struct zble_host *host, uint16_t handle)
 /* advertising and scanning (adv.c, scan.c) */
 void zble_adv_evt_set_terminated(struct zble_host *host, const uint8_t *p, size_t len);
 void zble_scan_evt_ext_adv_report(struct zble_host *host, const uint8_t *p, size_t len);
-void zble_adv_conn_established(struct zble_host *host);
+/* A peripheral link came from advertising: adv_handle names the set
+ * (0xff: the event does not say, as in v1 and legacy events). */
+void zble_adv_conn_created(struct zble_host *host, uint8_t adv_handle, uint16_t conn_handle);
 void zble_scan_evt_adv_report(struct zble_host *host, const uint8_t *p, size_t len);
 
 /* Synchronous API helpers (api_sync.c): the host of the calling context,

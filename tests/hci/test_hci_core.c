@@ -859,7 +859,7 @@ static void test_ext_peripheral(void **state)
 	/* Enhanced connection complete, then the set's termination. */
 	fake_ctrl_conn_complete(&g->ctrl, true, 0, 0x31, BT_HCI_ROLE_PERIPHERAL, peer_a);
 	assert_int_equal(k_sem_take(&g->connected, K_SECONDS(5)), 0);
-	assert_true(g->host.adv.enabled); /* until the set says it stopped */
+	assert_false(g->host.adv.enabled); /* the connection stopped the set */
 	fake_ctrl_set_terminated(&g->ctrl, 0, g->host.adv.set->handle, 0x31, 0);
 	ktest_run_ms(*state, 10);
 	assert_false(g->host.adv.enabled);
@@ -868,6 +868,134 @@ static void test_ext_peripheral(void **state)
 	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_SET_EXT_ADV_PARAM), 2);
 	assert_int_equal(bt_le_adv_stop(), 0);
 	assert_false(g->host.adv.enabled);
+}
+
+/* Restarting advertising from the connected callback, as an application
+ * serving several centrals does. */
+static struct {
+	bool legacy_api;             /* bt_le_adv_start, else bt_le_ext_adv_start(set) */
+	struct bt_le_ext_adv *set;
+	int calls, err;
+	struct bt_conn_cb cb;
+} readv;
+
+static void readv_connected(struct bt_conn *conn, uint8_t err)
+{
+	(void)conn;
+	if (err) {
+		return;
+	}
+	readv.calls++;
+	readv.err = readv.legacy_api ? bt_le_adv_start(BT_LE_ADV_CONN, NULL, 0, NULL, 0)
+				     : bt_le_ext_adv_start(readv.set, BT_LE_EXT_ADV_START_DEFAULT);
+}
+
+static void readv_register(void)
+{
+	memset(&readv, 0, sizeof(readv));
+	readv.cb.connected = readv_connected;
+	bt_conn_cb_register(&readv.cb);
+}
+
+static void test_ext_readvertise_from_connected(void **state)
+{
+	enable_ext();
+	readv_register();
+	readv.legacy_api = true;
+	assert_int_equal(bt_le_adv_start(BT_LE_ADV_CONN, NULL, 0, NULL, 0), 0);
+	uint8_t set = g->host.adv.set->handle;
+	fake_ctrl_conn_complete(&g->ctrl, true, 0, 0x31, BT_HCI_ROLE_PERIPHERAL, peer_a);
+	assert_int_equal(k_sem_take(&g->connected, K_SECONDS(5)), 0);
+	ktest_run_ms(*state, 10);
+	assert_int_equal(readv.calls, 1);
+	assert_int_equal(readv.err, 0);
+	assert_int_equal(fake_ctrl_count(&g->ctrl, BT_HCI_OP_LE_SET_EXT_ADV_ENABLE), 2);
+	assert_true(g->host.adv.enabled);
+	/* The old instance's Terminated comes afterwards: the restart runs on. */
+	fake_ctrl_set_terminated(&g->ctrl, 0, set, 0x31, 0);
+	ktest_run_ms(*state, 10);
+	assert_true(g->host.adv.enabled);
+	assert_int_equal(bt_le_adv_start(BT_LE_ADV_CONN, NULL, 0, NULL, 0), -EALREADY);
+	/* The restarted instance makes a second link and stops in turn; its
+	 * own Terminated (another link) is no stale one. */
+	readv.legacy_api = false;
+	readv.cb.connected = NULL;
+	fake_ctrl_conn_complete(&g->ctrl, true, 0, 0x32, BT_HCI_ROLE_PERIPHERAL, peer_a);
+	assert_int_equal(k_sem_take(&g->connected, K_SECONDS(5)), 0);
+	assert_false(g->host.adv.enabled);
+	fake_ctrl_set_terminated(&g->ctrl, 0, set, 0x32, 0);
+	ktest_run_ms(*state, 10);
+	assert_false(g->host.adv.enabled);
+	assert_int_equal(bt_le_adv_start(BT_LE_ADV_CONN, NULL, 0, NULL, 0), 0);
+	assert_true(g->host.adv.enabled);
+	/* A timeout's Terminated always ends the running instance. */
+	fake_ctrl_set_terminated(&g->ctrl, BT_HCI_ERR_ADV_TIMEOUT, set, 0, 0);
+	ktest_run_ms(*state, 10);
+	assert_false(g->host.adv.enabled);
+}
+
+static void test_ext_set_readvertise_from_connected(void **state)
+{
+	enable_ext();
+	readv_register();
+	struct bt_le_adv_param p = BT_LE_ADV_PARAM_INIT(BT_LE_ADV_OPT_CONNECTABLE, 0x100, 0x100, NULL);
+	struct bt_le_ext_adv *a = NULL;
+	assert_int_equal(bt_le_ext_adv_create(&p, &ext_cb, &a), 0);
+	readv.set = a;
+	assert_int_equal(bt_le_ext_adv_start(a, BT_LE_EXT_ADV_START_DEFAULT), 0);
+	fake_ctrl_conn_complete(&g->ctrl, false, 0, 0x44, BT_HCI_ROLE_PERIPHERAL, peer_a);
+	assert_int_equal(k_sem_take(&g->connected, K_SECONDS(5)), 0);
+	ktest_run_ms(*state, 10);
+	assert_int_equal(readv.calls, 1);
+	assert_int_equal(readv.err, 0);
+	assert_true(a->enabled);
+	/* The set's connected callback still comes with its Terminated. */
+	fake_ctrl_set_terminated(&g->ctrl, 0, bt_le_ext_adv_get_index(a), 0x44, 0);
+	assert_int_equal(k_sem_take(&ext.done, K_SECONDS(5)), 0);
+	assert_int_equal(ext.connected, 1);
+	assert_ptr_equal(ext.conn, g->last_conn);
+	assert_true(a->enabled);
+	assert_int_equal(bt_le_ext_adv_start(a, BT_LE_EXT_ADV_START_DEFAULT), -EALREADY);
+	assert_int_equal(bt_le_ext_adv_stop(a), 0);
+	assert_false(a->enabled);
+}
+
+/* Two connectable sets: a v2 connection complete names the set it came
+ * from; the other runs on. */
+static void test_ext_conn_complete_v2_names_set(void **state)
+{
+	(void)state;
+	enable_ext();
+	struct bt_le_adv_param p = BT_LE_ADV_PARAM_INIT(BT_LE_ADV_OPT_CONNECTABLE, 0x100, 0x100, NULL);
+	struct bt_le_ext_adv *a = NULL, *b = NULL;
+	assert_int_equal(bt_le_ext_adv_create(&p, &ext_cb, &a), 0);
+	assert_int_equal(bt_le_ext_adv_create(&p, &ext_cb, &b), 0);
+	assert_int_equal(bt_le_ext_adv_start(a, BT_LE_EXT_ADV_START_DEFAULT), 0);
+	assert_int_equal(bt_le_ext_adv_start(b, BT_LE_EXT_ADV_START_DEFAULT), 0);
+	uint8_t ev[34] = { BT_HCI_EVT_LE_ENH_CONN_COMPLETE_V2, 0 };
+	sys_put_le16(0x45, ev + 2);
+	ev[4] = BT_HCI_ROLE_PERIPHERAL;
+	memcpy(ev + 6, peer_a, 6);
+	sys_put_le16(0x28, ev + 24);
+	sys_put_le16(400, ev + 28);
+	ev[31] = bt_le_ext_adv_get_index(b);
+	sys_put_le16(0xffff, ev + 32);
+	fake_ctrl_event(&g->ctrl, BT_HCI_EVT_LE_META_EVENT, ev, sizeof(ev));
+	assert_int_equal(k_sem_take(&g->connected, K_SECONDS(5)), 0);
+	assert_int_equal(g->last_err, 0);
+	assert_true(a->enabled);
+	assert_false(b->enabled);
+	/* Without the handle (v1) and two sets running, the link's set is
+	 * unknown: both run until a Terminated tells. */
+	assert_int_equal(bt_le_ext_adv_start(b, BT_LE_EXT_ADV_START_DEFAULT), 0);
+	fake_ctrl_conn_complete(&g->ctrl, true, 0, 0x46, BT_HCI_ROLE_PERIPHERAL, peer_a);
+	assert_int_equal(k_sem_take(&g->connected, K_SECONDS(5)), 0);
+	assert_true(a->enabled);
+	assert_true(b->enabled);
+	fake_ctrl_set_terminated(&g->ctrl, 0, bt_le_ext_adv_get_index(a), 0x46, 0);
+	assert_int_equal(k_sem_take(&ext.done, K_SECONDS(5)), 0);
+	assert_false(a->enabled);
+	assert_true(b->enabled);
 }
 
 static void test_ext_adv_sets(void **state)
@@ -1016,6 +1144,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_smp_and_att_refusals, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ext_peripheral, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ext_adv_sets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ext_readvertise_from_connected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ext_set_readvertise_from_connected, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ext_conn_complete_v2_names_set, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_ext_scan_and_connect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forced_legacy_commands, setup, teardown),
 	};
