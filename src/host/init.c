@@ -325,6 +325,8 @@ void zble_init_hw_error(struct zble_host *host, uint8_t hw_code)
 	host->adv.enabled = false;
 	for (int i = 0; i < CONFIG_BT_EXT_ADV_MAX_ADV_SET; i++) {
 		host->ext_adv[i].enabled = false;
+		/* No Terminated event is owed by a controller that was reset. */
+		host->ext_adv[i].term_owed = false;
 	}
 	host->scan.enabled = false;
 	host->scan.chain.active = false;
