@@ -194,10 +194,15 @@ static void scan_enable_done(struct zble_host *host, uint8_t status, const uint8
 {
 	(void)rp;
 	(void)len;
-	/* Unanswered: assume it took effect, so a later stop still sends the
-	 * disable (which a controller that is not scanning accepts). */
-	if (status == 0 || status == ZBLE_HCI_STATUS_TIMEOUT) {
-		host->scan.enabled = arg != NULL;
+	/* scan.enabled took the command's intent when it was queued, so a
+	 * stop then a start from the host context (a scan-done callback
+	 * chaining the next scan) both go out. A refusal undoes the intent
+	 * unless a later command changed it again. Unanswered: assume it took
+	 * effect, so a later stop still sends the disable (which a controller
+	 * that is not scanning accepts). */
+	bool intent = arg != NULL;
+	if (status && status != ZBLE_HCI_STATUS_TIMEOUT && host->scan.enabled == intent) {
+		host->scan.enabled = !intent;
 	}
 	if (status) {
 		host->stats.async_errors++;
@@ -255,6 +260,9 @@ int bt_le_scan_start(const struct bt_le_scan_param *param, bt_le_scan_cb_t cb)
 						host, s);
 		}
 	}
+	if (!err) {
+		host->scan.enabled = true;
+	}
 	return zble_api_finish(host, s, err);
 }
 
@@ -277,6 +285,9 @@ int bt_le_scan_stop(void)
 						   NULL, s, BT_HCI_ERR_CMD_DISALLOWED)
 			    : zble_hci_cmd_send_ok(host, BT_HCI_OP_LE_SET_SCAN_ENABLE, en, 2, scan_enable_done, NULL, s,
 						   BT_HCI_ERR_CMD_DISALLOWED);
+	if (!err) {
+		host->scan.enabled = false; /* reports still in flight are dropped */
+	}
 	return zble_api_finish(host, s, err);
 }
 
