@@ -150,6 +150,7 @@ static const struct zble_mp_port py_port = {
 	.open = port_open,
 	.close = port_close,
 	.irq = zble_py_on_event,
+	.irq_batch = zble_py_on_batch,
 };
 
 /* ---- BLE() ---- */

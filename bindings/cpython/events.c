@@ -266,6 +266,29 @@ static int answer(zble_py_ble *self, PyObject *handler, struct zble_mp_event *ev
 	}
 }
 
+/* The core's event batches: the GIL stays with the host thread from the
+ * first event to the last, so the script sees both or neither. */
+void zble_py_on_batch(void *ctx, bool begin)
+{
+	struct zble_py_stack *st = ctx;
+	if (begin) {
+		unsigned d = st->batch_depth++;
+		if (d < sizeof(st->batch_gil) / sizeof(st->batch_gil[0]) && !zble_py_finalizing()) {
+			st->batch_gil[d] = PyGILState_Ensure();
+		} else if (d < sizeof(st->batch_gil) / sizeof(st->batch_gil[0])) {
+			st->batch_gil[d] = (PyGILState_STATE)-1; /* not taken */
+		}
+		return;
+	}
+	if (!st->batch_depth) {
+		return;
+	}
+	unsigned d = --st->batch_depth;
+	if (d < sizeof(st->batch_gil) / sizeof(st->batch_gil[0]) && st->batch_gil[d] != (PyGILState_STATE)-1) {
+		PyGILState_Release(st->batch_gil[d]);
+	}
+}
+
 int zble_py_on_event(void *ctx, struct zble_mp_event *ev)
 {
 	struct zble_py_stack *st = ctx;

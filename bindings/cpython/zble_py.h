@@ -38,6 +38,10 @@ struct zble_py_stack {
 	int open_err; /* negative errno of the last failed open, else 0 */
 	struct zble_host host;
 	char spec[ZBLE_H4_POSIX_SPEC_MAX]; /* transport of the activation */
+	/* GIL states of the event batches open on the host thread (the core's
+	 * irq_batch): between a batch's events the script's thread stays out. */
+	PyGILState_STATE batch_gil[8];
+	unsigned batch_depth;
 	uint8_t *secret; /* the last GET_SECRET answer (PyMem_Raw) */
 	size_t secret_cap;
 	uint8_t arena[ZBLE_PY_ARENA_SIZE];
@@ -71,6 +75,7 @@ static inline bool zble_py_is_uuid(PyObject *obj)
 
 /* ---- events (events.c) ---- */
 int zble_py_on_event(void *ctx, struct zble_mp_event *ev);
+void zble_py_on_batch(void *ctx, bool begin);
 /* True on a thread that is running an event handler. */
 bool zble_py_in_event(void);
 

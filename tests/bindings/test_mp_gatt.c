@@ -382,6 +382,33 @@ static void test_large_mtu(void **state)
 	assert_string_equal(TAKE(Q), "mtu_exchanged 0 517\n");
 }
 
+/* A read's READ_RESULT and READ_DONE, a discovery's last result and its
+ * DONE come inside one irq_batch (a threaded shim keeps its application
+ * out in between, as MicroPython's single scheduler pass does). */
+static void test_batches(void **state)
+{
+	(void)state;
+	register_services();
+	assert_int_equal(zble_mp_gatts_write(&P->mp, 12, (const uint8_t *)"v", 1, false), 0);
+	connect_pc();
+	C->batches = true;
+	assert_int_equal(zble_mp_gattc_read(&C->mp, 0, 12), 0);
+	mpt_run(T, 300);
+	assert_string_equal(TAKE(C), "batch{\ngattc_read_result 0 12 76\ngattc_read_done 0 12 0\n}batch\n");
+	/* A failed read (NimBLE's 0x100 + ATT error): READ_DONE alone, still bracketed. */
+	assert_int_equal(zble_mp_gattc_read(&C->mp, 0, 99), 0);
+	mpt_run(T, 300);
+	assert_string_equal(TAKE(C), "batch{\ngattc_read_done 0 99 257\n}batch\n");
+	assert_int_equal(zble_mp_gattc_discover_services(&C->mp, 0, NULL), 0);
+	mpt_run(T, 500);
+	const char *got = TAKE(C);
+	assert_non_null(strstr(got, "batch{\ngattc_service_done 0 0\n}batch\n"));
+	/* Notifications are single events: no batch. */
+	assert_int_equal(zble_mp_gatts_notify_indicate(&P->mp, 0, 12, ZBLE_MP_GATTS_OP_NOTIFY, NULL, 0), 0);
+	mpt_run(T, 300);
+	assert_string_equal(TAKE(C), "gattc_notify 0 12 76\n");
+}
+
 /* ---- calls from inside upcalls ---- */
 
 struct chain {
@@ -519,6 +546,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_read_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify_indicate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_large_mtu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upcall_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_links, setup, teardown),
 	};

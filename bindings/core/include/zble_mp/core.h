@@ -349,6 +349,13 @@ struct zble_mp_port {
 	 * held; may call the core. May be NULL (events dropped, read
 	 * requests allowed, L2CAP accepted). */
 	int (*irq)(void *ctx, struct zble_mp_event *ev);
+	/* Optional: brackets the upcalls of one step of one operation (a read's
+	 * READ_RESULT and READ_DONE, a discovery's last result and its DONE).
+	 * MicroPython delivers those in one scheduler pass, so its programs
+	 * never see the first without the second: a shim whose application
+	 * runs on another thread keeps it out in between (the CPython module
+	 * holds the GIL). Pairs nest; begin true, then false. */
+	void (*irq_batch)(void *ctx, bool begin);
 };
 
 /* ---- internal state (read nothing here: use the functions) ---- */
