@@ -323,7 +323,7 @@ void zble_init_hw_error(struct zble_host *host, uint8_t hw_code)
 	for (int i = 0; i < CONFIG_BT_EXT_ADV_MAX_ADV_SET; i++) {
 		host->ext_adv[i].enabled = false;
 	}
-	host->scan.enabled = false;
+	host->scan.enabled = host->scan.want = false;
 	host->scan.chain.active = false;
 	host->enabling = true;
 	host->recovering = true;
@@ -411,7 +411,7 @@ int bt_disable(void)
 	zble_hci_flush(host);
 	zble_conn_teardown(host);
 	host->adv.enabled = false;
-	host->scan.enabled = false;
+	host->scan.enabled = host->scan.want = false;
 	zble_api_exit(host);
 	return 0;
 }

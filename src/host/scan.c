@@ -194,15 +194,13 @@ static void scan_enable_done(struct zble_host *host, uint8_t status, const uint8
 {
 	(void)rp;
 	(void)len;
-	/* scan.enabled took the command's intent when it was queued, so a
-	 * stop then a start from the host context (a scan-done callback
-	 * chaining the next scan) both go out. A refusal undoes the intent
-	 * unless a later command changed it again. Unanswered: assume it took
-	 * effect, so a later stop still sends the disable (which a controller
-	 * that is not scanning accepts). */
+	/* Unanswered: assume it took effect, so a later stop still sends the
+	 * disable (which a controller that is not scanning accepts). */
 	bool intent = arg != NULL;
-	if (status && status != ZBLE_HCI_STATUS_TIMEOUT && host->scan.enabled == intent) {
-		host->scan.enabled = !intent;
+	if (status == 0 || status == ZBLE_HCI_STATUS_TIMEOUT) {
+		host->scan.enabled = intent;
+	} else if (host->scan.want == intent) {
+		host->scan.want = !intent; /* refused, and no later command changed it */
 	}
 	if (status) {
 		host->stats.async_errors++;
@@ -222,7 +220,7 @@ int bt_le_scan_start(const struct bt_le_scan_param *param, bt_le_scan_cb_t cb)
 	int err = 0;
 	if (!host->ready) {
 		err = -EAGAIN;
-	} else if (host->scan.enabled) {
+	} else if (host->scan.want) {
 		err = -EALREADY;
 	}
 	if (err) {
@@ -261,7 +259,7 @@ int bt_le_scan_start(const struct bt_le_scan_param *param, bt_le_scan_cb_t cb)
 		}
 	}
 	if (!err) {
-		host->scan.enabled = true;
+		host->scan.want = true;
 	}
 	return zble_api_finish(host, s, err);
 }
@@ -272,7 +270,7 @@ int bt_le_scan_stop(void)
 	if (!host) {
 		return -ENODEV;
 	}
-	if (!host->scan.enabled) {
+	if (!host->scan.want) {
 		zble_api_exit(host);
 		return -EALREADY;
 	}
@@ -286,7 +284,7 @@ int bt_le_scan_stop(void)
 			    : zble_hci_cmd_send_ok(host, BT_HCI_OP_LE_SET_SCAN_ENABLE, en, 2, scan_enable_done, NULL, s,
 						   BT_HCI_ERR_CMD_DISALLOWED);
 	if (!err) {
-		host->scan.enabled = false; /* reports still in flight are dropped */
+		host->scan.want = false;
 	}
 	return zble_api_finish(host, s, err);
 }
