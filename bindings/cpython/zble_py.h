@@ -42,6 +42,9 @@ struct zble_py_stack {
 	 * irq_batch): between a batch's events the script's thread stays out. */
 	PyGILState_STATE batch_gil[8];
 	unsigned batch_depth;
+	/* Events being delivered (waiting for the GIL or running), atomic:
+	 * machine.idle() does not return to the script meanwhile. */
+	int events_busy;
 	uint8_t *secret; /* the last GET_SECRET answer (PyMem_Raw) */
 	size_t secret_cap;
 	uint8_t arena[ZBLE_PY_ARENA_SIZE];
@@ -101,6 +104,8 @@ zble_py_meth zble_py_l2cap_listen, zble_py_l2cap_connect, zble_py_l2cap_disconne
 
 /* atexit: deactivates the BLE object, if any. */
 PyObject *zble_py_shutdown(PyObject *module, PyObject *unused);
+/* bluetooth._events_busy(): True while an event is being delivered. */
+PyObject *zble_py_events_busy(PyObject *module, PyObject *unused);
 
 /* Brackets every core call: drops the GIL (the host thread may need it
  * for a handler meanwhile) and takes the lifecycle lock for reading unless
