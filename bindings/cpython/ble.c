@@ -146,10 +146,19 @@ static void port_close(void *ctx, struct zble_host *host)
 	zble_kernel_deinit(&st->kernel);
 }
 
+PyObject *zble_py_events_busy(PyObject *module, PyObject *unused)
+{
+	(void)module;
+	(void)unused;
+	const zble_py_ble *self = (const zble_py_ble *)the_ble;
+	return PyBool_FromLong(self && __atomic_load_n(&self->st->events_busy, __ATOMIC_SEQ_CST) > 0);
+}
+
 static const struct zble_mp_port py_port = {
 	.open = port_open,
 	.close = port_close,
 	.irq = zble_py_on_event,
+	.irq_batch = zble_py_on_batch,
 };
 
 /* ---- BLE() ---- */

@@ -266,6 +266,31 @@ static int answer(zble_py_ble *self, PyObject *handler, struct zble_mp_event *ev
 	}
 }
 
+/* The core's event batches: the GIL stays with the host thread from the
+ * first event to the last, so the script sees both or neither. */
+void zble_py_on_batch(void *ctx, bool begin)
+{
+	struct zble_py_stack *st = ctx;
+	if (begin) {
+		__atomic_add_fetch(&st->events_busy, 1, __ATOMIC_SEQ_CST);
+		unsigned d = st->batch_depth++;
+		if (d < sizeof(st->batch_gil) / sizeof(st->batch_gil[0]) && !zble_py_finalizing()) {
+			st->batch_gil[d] = PyGILState_Ensure();
+		} else if (d < sizeof(st->batch_gil) / sizeof(st->batch_gil[0])) {
+			st->batch_gil[d] = (PyGILState_STATE)-1; /* not taken */
+		}
+		return;
+	}
+	if (!st->batch_depth) {
+		return;
+	}
+	unsigned d = --st->batch_depth;
+	if (d < sizeof(st->batch_gil) / sizeof(st->batch_gil[0]) && st->batch_gil[d] != (PyGILState_STATE)-1) {
+		PyGILState_Release(st->batch_gil[d]);
+	}
+	__atomic_sub_fetch(&st->events_busy, 1, __ATOMIC_SEQ_CST);
+}
+
 int zble_py_on_event(void *ctx, struct zble_mp_event *ev)
 {
 	struct zble_py_stack *st = ctx;
@@ -273,6 +298,7 @@ int zble_py_on_event(void *ctx, struct zble_mp_event *ev)
 	if (zble_py_finalizing()) {
 		return 0;
 	}
+	__atomic_add_fetch(&st->events_busy, 1, __ATOMIC_SEQ_CST);
 	PyGILState_STATE g = PyGILState_Ensure();
 	if (!stack_checked) {
 		check_stack();
@@ -306,5 +332,6 @@ int zble_py_on_event(void *ctx, struct zble_mp_event *ev)
 	}
 	event_depth--;
 	PyGILState_Release(g);
+	__atomic_sub_fetch(&st->events_busy, 1, __ATOMIC_SEQ_CST);
 	return rc;
 }

@@ -40,6 +40,7 @@ static PyObject *schedule(PyObject *module, PyObject *const *args, Py_ssize_t na
 static PyMethodDef module_methods[] = {
 	{ "_schedule", (PyCFunction)(void (*)(void))schedule, METH_FASTCALL, "micropython.schedule's engine" },
 	{ "_shutdown", zble_py_shutdown, METH_NOARGS, "stop the host (registered with atexit)" },
+	{ "_events_busy", zble_py_events_busy, METH_NOARGS, "an event is being delivered (machine.idle waits)" },
 	{ NULL, NULL, 0, NULL },
 };
 

@@ -38,6 +38,13 @@ struct zble_py_stack {
 	int open_err; /* negative errno of the last failed open, else 0 */
 	struct zble_host host;
 	char spec[ZBLE_H4_POSIX_SPEC_MAX]; /* transport of the activation */
+	/* GIL states of the event batches open on the host thread (the core's
+	 * irq_batch): between a batch's events the script's thread stays out. */
+	PyGILState_STATE batch_gil[8];
+	unsigned batch_depth;
+	/* Events being delivered (waiting for the GIL or running), atomic:
+	 * machine.idle() does not return to the script meanwhile. */
+	int events_busy;
 	uint8_t *secret; /* the last GET_SECRET answer (PyMem_Raw) */
 	size_t secret_cap;
 	uint8_t arena[ZBLE_PY_ARENA_SIZE];
@@ -71,6 +78,7 @@ static inline bool zble_py_is_uuid(PyObject *obj)
 
 /* ---- events (events.c) ---- */
 int zble_py_on_event(void *ctx, struct zble_mp_event *ev);
+void zble_py_on_batch(void *ctx, bool begin);
 /* True on a thread that is running an event handler. */
 bool zble_py_in_event(void);
 
@@ -96,6 +104,8 @@ zble_py_meth zble_py_l2cap_listen, zble_py_l2cap_connect, zble_py_l2cap_disconne
 
 /* atexit: deactivates the BLE object, if any. */
 PyObject *zble_py_shutdown(PyObject *module, PyObject *unused);
+/* bluetooth._events_busy(): True while an event is being delivered. */
+PyObject *zble_py_events_busy(PyObject *module, PyObject *unused);
 
 /* Brackets every core call: drops the GIL (the host thread may need it
  * for a handler meanwhile) and takes the lifecycle lock for reading unless

@@ -286,7 +286,11 @@ struct zble_host {
 	} adv;
 	struct bt_le_ext_adv ext_adv[CONFIG_BT_EXT_ADV_MAX_ADV_SET];
 	struct {
-		bool enabled;
+		bool enabled; /* the controller's state, as its answers said */
+		/* What the last start/stop asked for, set when queued: a stop
+		 * then a start from the host context (a scan-done callback
+		 * chaining the next scan) both go out in order. */
+		bool want;
 		bt_le_scan_cb_t *cb;
 		sys_slist_t listeners;
 		/* One extended advertisement being reassembled from its

@@ -11,8 +11,10 @@
 
 #define ZBLE_ATT_DEFAULT_MTU 23
 
-/* Our ATT_MTU (what an Exchange MTU offers). An ATT PDU plus the 4-byte
- * L2CAP header must fit the L2CAP MTUs and one 251-byte LL PDU. */
+/* Our ATT_MTU (what an Exchange MTU offers), 23..517. The default keeps an
+ * ATT PDU plus the 4-byte L2CAP header in one 251-byte LL PDU; larger
+ * values need CONFIG_BT_L2CAP_RX_MTU/TX_MTU at least as large (the PDU is
+ * then fragmented across ACL packets). */
 #ifndef CONFIG_BT_ATT_MTU
 #define CONFIG_BT_ATT_MTU 247
 #endif

@@ -16,8 +16,22 @@
 #define ZBLE_L2CAP_PARAM_CMD_RESERVE (CONFIG_BT_BUF_CMD_TX_COUNT / 2)
 #endif
 
+/* The peer's LE Credit Based Connection Request being decided on. */
+struct zble_l2cap_accept_req {
+	uint16_t psm;
+	uint16_t cid;     /* ours, the channel gets it if accepted */
+	uint16_t peer_cid;
+	uint16_t peer_mtu;
+	uint16_t peer_mps;
+	uint16_t peer_credits;
+};
+
 struct zble_l2cap_conn {
 	sys_slist_t chans;               /* struct bt_l2cap_le_chan of this link */
+	/* Set only while a server's accept callback runs: a binding that asks
+	 * its application then already knows the peer's MTU and the CID (the
+	 * Zephyr accept callback carries neither). */
+	const struct zble_l2cap_accept_req *accept_req;
 	struct k_work_delayable tx_work; /* sends K-frames and owed credits; retries when buffers ran out */
 	struct k_work_delayable rtx_work; /* the earliest RTX deadline of our requests */
 	uint16_t next_tag;

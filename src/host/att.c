@@ -23,9 +23,11 @@
 #include "att_bearer.h"
 
 
-_Static_assert(CONFIG_BT_ATT_MTU >= ZBLE_ATT_DEFAULT_MTU && CONFIG_BT_ATT_MTU <= CONFIG_BT_L2CAP_RX_MTU &&
-		       CONFIG_BT_ATT_MTU <= CONFIG_BT_L2CAP_TX_MTU && CONFIG_BT_ATT_MTU + ZBLE_L2CAP_HDR <= 251,
-	       "CONFIG_BT_ATT_MTU must fit the L2CAP MTUs and one LL PDU");
+/* An ATT PDU is one L2CAP PDU; acl.c fragments and reassembles it across
+ * the controller's buffers. 517 is ATT's own limit (a 512-byte value). */
+_Static_assert(CONFIG_BT_ATT_MTU >= ZBLE_ATT_DEFAULT_MTU && CONFIG_BT_ATT_MTU <= 517 &&
+		       CONFIG_BT_ATT_MTU <= CONFIG_BT_L2CAP_RX_MTU && CONFIG_BT_ATT_MTU <= CONFIG_BT_L2CAP_TX_MTU,
+	       "CONFIG_BT_ATT_MTU must be 23..517 and fit the L2CAP MTUs");
 
 static bool is_request(uint8_t op)
 {

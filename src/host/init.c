@@ -328,7 +328,7 @@ void zble_init_hw_error(struct zble_host *host, uint8_t hw_code)
 		/* No Terminated event is owed by a controller that was reset. */
 		host->ext_adv[i].term_owed = false;
 	}
-	host->scan.enabled = false;
+	host->scan.enabled = host->scan.want = false;
 	host->scan.chain.active = false;
 	host->enabling = true;
 	host->recovering = true;
@@ -416,7 +416,7 @@ int bt_disable(void)
 	zble_hci_flush(host);
 	zble_conn_teardown(host);
 	host->adv.enabled = false;
-	host->scan.enabled = false;
+	host->scan.enabled = host->scan.want = false;
 	zble_api_exit(host);
 	return 0;
 }

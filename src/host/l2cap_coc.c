@@ -285,7 +285,12 @@ static uint16_t accept_chan(struct bt_conn *conn, const uint8_t *d, struct bt_l2
 		return BT_L2CAP_LE_ERR_NO_RESOURCES;
 	}
 	struct bt_l2cap_chan *chan = NULL;
+	const struct zble_l2cap_accept_req req = {
+		.psm = psm, .cid = cid, .peer_cid = scid, .peer_mtu = mtu, .peer_mps = mps, .peer_credits = credits
+	};
+	conn->l2cap.accept_req = &req;
 	int err = server->accept(conn, server, &chan);
+	conn->l2cap.accept_req = NULL;
 	if (err) {
 		return accept_result(err);
 	}

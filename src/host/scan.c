@@ -196,8 +196,11 @@ static void scan_enable_done(struct zble_host *host, uint8_t status, const uint8
 	(void)len;
 	/* Unanswered: assume it took effect, so a later stop still sends the
 	 * disable (which a controller that is not scanning accepts). */
+	bool intent = arg != NULL;
 	if (status == 0 || status == ZBLE_HCI_STATUS_TIMEOUT) {
-		host->scan.enabled = arg != NULL;
+		host->scan.enabled = intent;
+	} else if (host->scan.want == intent) {
+		host->scan.want = !intent; /* refused, and no later command changed it */
 	}
 	if (status) {
 		host->stats.async_errors++;
@@ -217,7 +220,7 @@ int bt_le_scan_start(const struct bt_le_scan_param *param, bt_le_scan_cb_t cb)
 	int err = 0;
 	if (!host->ready) {
 		err = -EAGAIN;
-	} else if (host->scan.enabled) {
+	} else if (host->scan.want) {
 		err = -EALREADY;
 	}
 	if (err) {
@@ -255,6 +258,9 @@ int bt_le_scan_start(const struct bt_le_scan_param *param, bt_le_scan_cb_t cb)
 						host, s);
 		}
 	}
+	if (!err) {
+		host->scan.want = true;
+	}
 	return zble_api_finish(host, s, err);
 }
 
@@ -264,7 +270,7 @@ int bt_le_scan_stop(void)
 	if (!host) {
 		return -ENODEV;
 	}
-	if (!host->scan.enabled) {
+	if (!host->scan.want) {
 		zble_api_exit(host);
 		return -EALREADY;
 	}
@@ -277,6 +283,9 @@ int bt_le_scan_stop(void)
 						   NULL, s, BT_HCI_ERR_CMD_DISALLOWED)
 			    : zble_hci_cmd_send_ok(host, BT_HCI_OP_LE_SET_SCAN_ENABLE, en, 2, scan_enable_done, NULL, s,
 						   BT_HCI_ERR_CMD_DISALLOWED);
+	if (!err) {
+		host->scan.want = false;
+	}
 	return zble_api_finish(host, s, err);
 }
 

@@ -126,6 +126,14 @@ static int on_irq(void *ctx, struct zble_mp_event *ev)
 	return d->hook ? d->hook(d, ev) : 0;
 }
 
+static void on_batch(void *ctx, bool begin)
+{
+	struct mpt_dev *d = ctx;
+	if (d->batches && d->n < MPT_LINES) {
+		strcpy(d->lines[d->n++], begin ? "batch{" : "}batch");
+	}
+}
+
 static int on_open(void *ctx, struct zble_host **host)
 {
 	struct mpt_dev *d = ctx;
@@ -158,7 +166,7 @@ struct mpt *mpt_new(uint64_t seed)
 	for (int i = 0; i < MPT_DEVS; i++) {
 		struct mpt_dev *d = &t->d[i];
 		d->dev = zble_sim_add_device(&t->sim, &(struct zble_sim_device_config){ .name = nm[i] });
-		d->port = (struct zble_mp_port){ .open = on_open, .close = on_close, .irq = on_irq };
+		d->port = (struct zble_mp_port){ .open = on_open, .close = on_close, .irq = on_irq, .irq_batch = on_batch };
 		zble_mp_init(&d->mp, &d->port, d, d->arena, sizeof(d->arena));
 	}
 	return t;

@@ -30,6 +30,7 @@ struct mpt_dev {
 	void *user;
 	uint8_t addr[6]; /* its identity address (big-endian) once active */
 	int opens, closes;
+	bool batches; /* record the core's irq_batch brackets as "batch{" / "}batch" */
 };
 
 #define MPT_DEVS 3

@@ -306,6 +306,54 @@ static void test_advertise_scan(void **state)
 	assert_int_equal(P->n, 0);
 }
 
+/* A new scan started from the SCAN_DONE handler (MicroPython programs
+ * chain scans so): it runs, as on NimBLE, instead of EALREADY. */
+struct scan_chain {
+	int left, n;
+	int rc[4];
+};
+
+static int scan_done_restart(struct mpt_dev *d, struct zble_mp_event *ev)
+{
+	struct scan_chain *ch = d->user;
+	if (ev->code == ZBLE_MP_IRQ_SCAN_DONE && ch->left > 0) {
+		ch->left--;
+		ch->rc[ch->n++] = zble_mp_gap_scan_start(&d->mp, 200, 30000, 30000, false);
+	}
+	return 0;
+}
+
+static void test_scan_chained(void **state)
+{
+	(void)state;
+	activate_both();
+	struct scan_chain ch = { .left = 2 };
+	C->user = &ch;
+	C->hook = scan_done_restart;
+	char a[20], want[120];
+	mpt_addr_str(P->addr, a);
+	snprintf(want, sizeof(want), "scan_result 0 %s 2 ", a);
+	assert_int_equal(zble_mp_gap_advertise_start(&P->mp, false, 20000, adv_data, sizeof(adv_data), NULL, 0), 0);
+	assert_int_equal(zble_mp_gap_scan_start(&C->mp, 200, 30000, 30000, false), 0);
+	for (int i = 0; i < 3; i++) {
+		assert_true(mpt_wait(T, C, want, 300) >= 0);
+		assert_true(mpt_wait(T, C, "scan_done", 300) >= 0);
+	}
+	assert_int_equal(ch.n, 2);
+	assert_int_equal(ch.rc[0], 0);
+	assert_int_equal(ch.rc[1], 0);
+	/* The last one ended for good. */
+	mpt_run(T, 500);
+	assert_string_equal(TAKE(C), "");
+	/* And a thread-side restart right after a stop works too. */
+	ch.left = 0;
+	assert_int_equal(zble_mp_gap_scan_start(&C->mp, 0, 30000, 30000, false), 0);
+	assert_int_equal(zble_mp_gap_scan_stop(&C->mp), 0);
+	assert_int_equal(zble_mp_gap_scan_start(&C->mp, 0, 30000, 30000, false), 0);
+	assert_true(mpt_wait(T, C, want, 300) >= 0);
+	assert_int_equal(zble_mp_gap_scan_stop(&C->mp), 0);
+}
+
 /* C connects to P; both see their connect events. */
 static void connect_pc(void)
 {
@@ -409,6 +457,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_config_active, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_layout_and_store, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_advertise_scan, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scan_chained, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connect, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_connection_update, setup, teardown),
 	};

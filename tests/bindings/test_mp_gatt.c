@@ -307,6 +307,108 @@ static void test_notify_indicate(void **state)
 	assert_string_equal(TAKE(C), want);
 }
 
+/* The last notification's value, whole (a recorded line is cut short). */
+struct notified {
+	int count;
+	size_t len;
+	uint8_t data[600];
+};
+
+static int keep_notify(struct mpt_dev *d, struct zble_mp_event *ev)
+{
+	struct notified *n = d->user;
+	if (ev->code == ZBLE_MP_IRQ_GATTC_NOTIFY && ev->data_len <= sizeof(n->data)) {
+		n->count++;
+		n->len = ev->data_len;
+		memcpy(n->data, ev->data, ev->data_len);
+	}
+	return 0;
+}
+
+/* ATT_MTU above 247 (the bindings' host allows 517): the exchange gives
+ * the smaller offer on both sides, as NimBLE; values up to MTU - 3 travel
+ * in one PDU split over several ACL packets. */
+static void test_large_mtu(void **state)
+{
+	(void)state;
+	register_services();
+	connect_pc();
+	assert_int_equal(zble_mp_set_mtu(&P->mp, 517), 0);
+	assert_int_equal(zble_mp_set_mtu(&C->mp, 300), 0);
+	assert_int_equal(zble_mp_gattc_exchange_mtu(&C->mp, 0), 0);
+	mpt_run(T, 300);
+	assert_string_equal(TAKE(C), "mtu_exchanged 0 300\n");
+	assert_string_equal(TAKE(P), "mtu_exchanged 0 300\n");
+	uint8_t big[400];
+	for (int i = 0; i < 400; i++) {
+		big[i] = (uint8_t)(i * 7);
+	}
+	/* A write of 320 bytes is cut to 297 and stored whole. */
+	assert_int_equal(zble_mp_gatts_set_buffer(&P->mp, 15, 400, false), 0);
+	assert_int_equal(zble_mp_gattc_write(&C->mp, 0, 15, big, 320, 1), 0);
+	mpt_run(T, 300);
+	assert_string_equal(TAKE(C), "gattc_write_done 0 15 0\n");
+	assert_string_equal(TAKE(P), "gatts_write 0 15\n");
+	uint8_t got[400];
+	size_t len;
+	assert_int_equal(zble_mp_gatts_read(&P->mp, 15, got, sizeof(got), &len), 0);
+	assert_int_equal(len, 297);
+	assert_memory_equal(got, big, 297);
+	/* A notification of 400 bytes arrives as one value of 297. */
+	struct notified n = { 0 };
+	C->user = &n;
+	C->hook = keep_notify;
+	assert_int_equal(zble_mp_gatts_notify_indicate(&P->mp, 0, 15, ZBLE_MP_GATTS_OP_NOTIFY, big, 400), 0);
+	mpt_run(T, 300);
+	assert_int_equal(n.count, 1);
+	assert_int_equal(n.len, 297);
+	assert_memory_equal(n.data, big, 297);
+	C->hook = NULL;
+	TAKE(C);
+	/* The largest: 517 both ways (a second link, to Q). */
+	struct mpt_dev *Q = &T->d[2];
+	uint8_t type;
+	assert_int_equal(zble_mp_active(&Q->mp, true), 0);
+	assert_int_equal(zble_mp_get_mac(&Q->mp, &type, Q->addr), 0);
+	assert_int_equal(zble_mp_set_mtu(&Q->mp, 517), 0);
+	assert_int_equal(zble_mp_set_mtu(&C->mp, 517), 0);
+	assert_int_equal(zble_mp_gap_advertise_start(&Q->mp, true, 20000, adv_data, sizeof(adv_data), NULL, 0), 0);
+	assert_int_equal(zble_mp_gap_connect(&C->mp, 0, Q->addr, 2000, 0, 0), 0);
+	assert_true(mpt_wait(T, C, "peripheral_connect 1 ", 3000) >= 0);
+	assert_true(mpt_wait(T, Q, "central_connect 0 ", 100) >= 0);
+	assert_int_equal(zble_mp_gattc_exchange_mtu(&C->mp, 1), 0);
+	mpt_run(T, 300);
+	assert_string_equal(TAKE(C), "mtu_exchanged 1 517\n");
+	assert_string_equal(TAKE(Q), "mtu_exchanged 0 517\n");
+}
+
+/* A read's READ_RESULT and READ_DONE, a discovery's last result and its
+ * DONE come inside one irq_batch (a threaded shim keeps its application
+ * out in between, as MicroPython's single scheduler pass does). */
+static void test_batches(void **state)
+{
+	(void)state;
+	register_services();
+	assert_int_equal(zble_mp_gatts_write(&P->mp, 12, (const uint8_t *)"v", 1, false), 0);
+	connect_pc();
+	C->batches = true;
+	assert_int_equal(zble_mp_gattc_read(&C->mp, 0, 12), 0);
+	mpt_run(T, 300);
+	assert_string_equal(TAKE(C), "batch{\ngattc_read_result 0 12 76\ngattc_read_done 0 12 0\n}batch\n");
+	/* A failed read (NimBLE's 0x100 + ATT error): READ_DONE alone, still bracketed. */
+	assert_int_equal(zble_mp_gattc_read(&C->mp, 0, 99), 0);
+	mpt_run(T, 300);
+	assert_string_equal(TAKE(C), "batch{\ngattc_read_done 0 99 257\n}batch\n");
+	assert_int_equal(zble_mp_gattc_discover_services(&C->mp, 0, NULL), 0);
+	mpt_run(T, 500);
+	const char *got = TAKE(C);
+	assert_non_null(strstr(got, "batch{\ngattc_service_done 0 0\n}batch\n"));
+	/* Notifications are single events: no batch. */
+	assert_int_equal(zble_mp_gatts_notify_indicate(&P->mp, 0, 12, ZBLE_MP_GATTS_OP_NOTIFY, NULL, 0), 0);
+	mpt_run(T, 300);
+	assert_string_equal(TAKE(C), "gattc_notify 0 12 76\n");
+}
+
 /* ---- calls from inside upcalls ---- */
 
 struct chain {
@@ -371,7 +473,7 @@ static void test_upcall_chain(void **state)
 	assert_int_equal(ch.active_err, ZBLE_MP_EBUSY);
 	assert_int_equal(ch.hci_err, ZBLE_MP_EBUSY);
 	assert_true(zble_mp_is_active(&C->mp));
-	assert_string_equal(TAKE(C), "mtu_exchanged 0 247\n"
+	assert_string_equal(TAKE(C), "mtu_exchanged 0 256\n"
 				     "gattc_service_result 0 10 19 UUID(0x180d)\n"
 				     "gattc_service_done 0 0\n"
 				     "gattc_characteristic_result 0 13 12 18 UUID(0x2a37)\n"
@@ -384,7 +486,7 @@ static void test_upcall_chain(void **state)
 				     "gattc_read_result 0 12 76\n"
 				     "gattc_read_done 0 12 0\n");
 	/* The peripheral saw the MTU and two read requests, no write. */
-	assert_string_equal(TAKE(P), "mtu_exchanged 0 247\ngatts_read_request 0 12\ngatts_read_request 0 12\n");
+	assert_string_equal(TAKE(P), "mtu_exchanged 0 256\ngatts_read_request 0 12\ngatts_read_request 0 12\n");
 }
 
 /* Two links at once from one central, each with its own handle, client
@@ -443,6 +545,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_discovery, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_read_write, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_notify_indicate, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_large_mtu, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_upcall_chain, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_links, setup, teardown),
 	};

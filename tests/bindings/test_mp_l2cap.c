@@ -169,12 +169,26 @@ static void test_l2cap(void **state)
 	mpt_run(T, 300);
 	assert_string_equal(TAKE(P), "l2cap_disconnect 0 64 128 0\n");
 	assert_string_equal(TAKE(C), "l2cap_disconnect 0 64 128 0\n");
-	/* Refused by the ACCEPT handler: the connector gets a disconnect. */
+	/* Refused by the ACCEPT handler, asked when the request arrives (the
+	 * peer's MTU already known): the request is answered "no resources"
+	 * (4), so the connector's channel never opens. */
 	prx.refuse = 1;
+	uint32_t refused = P->mp.host->l2cap.stats.refused;
 	assert_int_equal(zble_mp_l2cap_connect(&C->mp, 0, PSM, 100), 0);
 	mpt_run(T, 500);
 	assert_string_equal(TAKE(P), "l2cap_accept 0 64 128 400 100\n");
-	assert_non_null(strstr(TAKE(C), "l2cap_disconnect 0 "));
+	assert_string_equal(TAKE(C), "l2cap_disconnect 0 64 128 4\n");
+	assert_int_equal(P->mp.host->l2cap.stats.refused, refused + 1);
+	/* Accepted again afterwards. */
+	prx.refuse = 0;
+	assert_int_equal(zble_mp_l2cap_connect(&C->mp, 0, PSM, 100), 0);
+	mpt_run(T, 500);
+	assert_string_equal(TAKE(P), "l2cap_accept 0 64 128 400 100\nl2cap_connect 0 64 128 400 100\n");
+	assert_string_equal(TAKE(C), "l2cap_connect 0 64 128 100 400\n");
+	assert_int_equal(zble_mp_l2cap_disconnect(&C->mp, 0, 64), 0);
+	mpt_run(T, 300);
+	TAKE(P);
+	TAKE(C);
 	/* An unknown PSM: refused (status = the L2CAP result). */
 	assert_int_equal(zble_mp_l2cap_connect(&C->mp, 0, 0x99, 100), 0);
 	mpt_run(T, 500);

@@ -77,6 +77,22 @@ int mp_emit(struct zble_mp *mp, struct zble_mp_event *ev, int dflt)
 	return r;
 }
 
+bool mp_batch_begin(struct zble_mp *mp)
+{
+	if (mp->state != MP_ACTIVE || !mp->port->irq_batch) {
+		return false;
+	}
+	mp->port->irq_batch(mp->port_ctx, true);
+	return true;
+}
+
+void mp_batch_end(struct zble_mp *mp, bool begun)
+{
+	if (begun) {
+		mp->port->irq_batch(mp->port_ctx, false);
+	}
+}
+
 int mp_errno(int neg)
 {
 	switch (-neg) {

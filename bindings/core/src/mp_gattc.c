@@ -73,6 +73,7 @@ static uint8_t on_discover(struct bt_conn *conn, const struct bt_gatt_attr *attr
 	struct zble_mp_gattc_op *op = CONTAINER_OF(params, struct zble_mp_gattc_op, p.discover);
 	struct zble_mp *mp = op->mp;
 	k_mutex_lock(&conn->host->lock, K_FOREVER);
+	bool batch = !attr && mp_batch_begin(mp); /* a held-back result, then DONE */
 	struct zble_mp_event ev = { .conn_handle = op->conn_handle };
 	uint8_t ret = BT_GATT_ITER_CONTINUE;
 	switch (op->kind) {
@@ -140,6 +141,7 @@ static uint8_t on_discover(struct bt_conn *conn, const struct bt_gatt_attr *attr
 		ret = BT_GATT_ITER_STOP;
 		break;
 	}
+	mp_batch_end(mp, batch);
 	k_mutex_unlock(&conn->host->lock);
 	return ret;
 }
@@ -225,6 +227,7 @@ static uint8_t on_read(struct bt_conn *conn, uint8_t err, struct bt_gatt_read_pa
 		memcpy(op->buf + op->len, data, n);
 		op->len = (uint16_t)(op->len + n);
 	} else {
+		bool batch = mp_batch_begin(op->mp); /* READ_RESULT with its READ_DONE */
 		struct zble_mp_event ev = { .code = ZBLE_MP_IRQ_GATTC_READ_RESULT,
 					    .conn_handle = op->conn_handle,
 					    .handle = op->handle,
@@ -239,6 +242,7 @@ static uint8_t on_read(struct bt_conn *conn, uint8_t err, struct bt_gatt_read_pa
 					     .status = att_status(err) };
 		op->kind = OP_FREE;
 		(void)mp_emit(op->mp, &ev, 0);
+		mp_batch_end(op->mp, batch);
 		ret = BT_GATT_ITER_STOP;
 	}
 	k_mutex_unlock(&conn->host->lock);

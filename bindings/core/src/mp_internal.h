@@ -22,6 +22,10 @@ void mp_cb_exit(struct zble_mp *mp);
 
 /* Delivers ev (only while active); returns the upcall's answer or dflt. */
 int mp_emit(struct zble_mp *mp, struct zble_mp_event *ev, int dflt);
+/* Around upcalls that belong together (port->irq_batch); begin returns
+ * whether end must be called. */
+bool mp_batch_begin(struct zble_mp *mp);
+void mp_batch_end(struct zble_mp *mp, bool begun);
 /* A negative host errno as a positive MicroPython one. */
 int mp_errno(int neg);
 

@@ -43,23 +43,6 @@ static void on_connected(struct bt_l2cap_chan *chan)
 	k_mutex_lock(&host->lock, K_FOREVER);
 	l2->conn_handle = conn_handle_of(chan);
 	l2->connected = true;
-	if (l2->accepted) {
-		/* The peer's channel: the application decides now that the
-		 * CID and both MTUs are known. */
-		struct bt_l2cap_le_chan *le = &l2->chan;
-		struct zble_mp_event ev = { .code = ZBLE_MP_IRQ_L2CAP_ACCEPT,
-					    .conn_handle = l2->conn_handle,
-					    .cid = le->rx.cid,
-					    .psm = le->psm,
-					    .our_mtu = le->rx.mtu,
-					    .peer_mtu = le->tx.mtu };
-		if (mp_emit(l2->mp, &ev, 0)) {
-			l2->connected = false; /* accepted and not connected: no events for it */
-			(void)bt_l2cap_chan_disconnect(chan);
-			k_mutex_unlock(&host->lock);
-			return;
-		}
-	}
 	l2_event(l2, ZBLE_MP_IRQ_L2CAP_CONNECT, 0);
 	k_mutex_unlock(&host->lock);
 }
@@ -142,16 +125,34 @@ static void chan_setup(struct zble_mp_l2cap *l2, uint16_t mtu)
 	l2->rx = NULL;
 }
 
+/* The peer's connection request: the application decides now, as NimBLE
+ * asks it, and a refusal answers the request ("no resources"). */
 static int on_accept(struct bt_conn *conn, struct bt_l2cap_server *server, struct bt_l2cap_chan **chan)
 {
-	(void)conn;
 	struct zble_mp_l2cap *l2 = CONTAINER_OF(server, struct zble_mp_l2cap, server);
-	if (l2->in_use) {
+	const struct zble_l2cap_accept_req *req = conn->l2cap.accept_req;
+	if (l2->in_use || !req) {
 		return -ENOMEM; /* one channel in all */
 	}
+	k_mutex_lock(&conn->host->lock, K_FOREVER);
 	chan_setup(l2, l2->mtu);
+	l2->conn_handle = mp_conn_handle(conn);
+	struct zble_mp_event ev = { .code = ZBLE_MP_IRQ_L2CAP_ACCEPT,
+				    .conn_handle = l2->conn_handle,
+				    .cid = req->cid,
+				    .psm = req->psm,
+				    .our_mtu = l2->chan.rx.mtu,
+				    .peer_mtu = req->peer_mtu };
+	int refused = mp_emit(l2->mp, &ev, 0);
+	if (refused || !l2->in_use || !l2->listening) {
+		/* Refused, or the handler closed the server meanwhile. */
+		l2->in_use = false;
+		k_mutex_unlock(&conn->host->lock);
+		return -ENOMEM;
+	}
 	l2->accepted = true;
 	*chan = &l2->chan.chan;
+	k_mutex_unlock(&conn->host->lock);
 	return 0;
 }
 

@@ -78,8 +78,10 @@
  *   settings are stored. The GET/SET_SECRET blob format is fixed below so
  *   stores written now stay readable.
  * - Privacy: addr_mode RPA and NRPA return ZBLE_MP_EOPNOTSUPP.
- * - The host's ATT_MTU is capped at CONFIG_BT_ATT_MTU (247 by default):
- *   config(mtu=) accepts 23..517 and the exchange uses min(mtu, 247).
+ * - ATT_MTU: config(mtu=) accepts 23..517; the core is built on a host
+ *   configured for 517 (bindings/CMakeLists.txt, ZBLE_MP_HOST_DEFS), so
+ *   the exchange offers exactly that. A host built with a smaller
+ *   CONFIG_BT_ATT_MTU caps it there.
  */
 #ifndef ZBLE_MP_CORE_H
 #define ZBLE_MP_CORE_H
@@ -281,10 +283,12 @@ struct zble_mp_uuid {
  *       handle, status.
  *   21 MTU_EXCHANGED: conn_handle, mtu.
  *   22 L2CAP_ACCEPT, 23 L2CAP_CONNECT: conn_handle, cid, psm, our_mtu,
- *       peer_mtu. 22 returns 0 to accept, non-zero to refuse. zble asks
- *       once the peer's channel is set up (CID and both MTUs known): a
- *       refused channel is disconnected at once, with no further events.
- *       cid is our (source) CID.
+ *       peer_mtu. 22 returns 0 to accept, non-zero to refuse. It comes
+ *       when the peer's connection request arrives, before the answer:
+ *       a refusal answers the request with "no resources" (the peer's
+ *       connect fails with L2CAP_DISCONNECT status 4) and no further
+ *       events follow here. cid is our (source) CID, the one the channel
+ *       gets if accepted.
  *   24 L2CAP_DISCONNECT: conn_handle, cid, psm, status.
  *   25 L2CAP_RECV: conn_handle, cid.
  *   26 L2CAP_SEND_READY: conn_handle, cid, status.
@@ -345,6 +349,13 @@ struct zble_mp_port {
 	 * held; may call the core. May be NULL (events dropped, read
 	 * requests allowed, L2CAP accepted). */
 	int (*irq)(void *ctx, struct zble_mp_event *ev);
+	/* Optional: brackets the upcalls of one step of one operation (a read's
+	 * READ_RESULT and READ_DONE, a discovery's last result and its DONE).
+	 * MicroPython delivers those in one scheduler pass, so its programs
+	 * never see the first without the second: a shim whose application
+	 * runs on another thread keeps it out in between (the CPython module
+	 * holds the GIL). Pairs nest; begin true, then false. */
+	void (*irq_batch)(void *ctx, bool begin);
 };
 
 /* ---- internal state (read nothing here: use the functions) ---- */
