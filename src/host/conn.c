@@ -537,10 +537,22 @@ static void create_cancel_done(struct zble_host *host, uint8_t status, const uin
 	}
 }
 
+/* How soon a cancel that found the command pool empty is tried again. */
+#define ZBLE_CREATE_CANCEL_RETRY_MS 100
+
+/* Cancels an outgoing connection; its outcome (err) is reported when the
+ * connection complete for the cancel arrives. A cancel that cannot even be
+ * queued (command pool empty) is not marked as sent: the create timeout
+ * tries again shortly, so the object never stays initiating for good and
+ * the caller's cancel still takes effect. */
 static void create_cancel(struct zble_host *host, struct bt_conn *conn, uint8_t err, struct zble_sync *sync)
 {
+	if (zble_hci_cmd_send(host, BT_HCI_OP_LE_CREATE_CONN_CANCEL, NULL, 0, create_cancel_done, conn, sync)) {
+		host->stats.async_errors++;
+		k_work_reschedule_for_queue(&host->wq, &conn->proc_timeout, K_MSEC(ZBLE_CREATE_CANCEL_RETRY_MS));
+		return;
+	}
 	conn->pending_err = err;
-	(void)zble_hci_cmd_send(host, BT_HCI_OP_LE_CREATE_CONN_CANCEL, NULL, 0, create_cancel_done, conn, sync);
 }
 
 /* The Disconnection Complete is overdue (lost by the controller or on the

@@ -358,6 +358,52 @@ static void test_disable_finishes_every_command(void **state)
 	assert_cmd_pool_full();
 }
 
+/* The create timeout fires while the command pool is empty (a controller
+ * that withholds its answer, the application's commands queued behind it):
+ * the LE Create Connection Cancel cannot be queued then. It is tried again
+ * once there is room, so the connect still ends in its callback and the
+ * object is released (found by fuzz_hci_scan: it used to stay initiating). */
+static void test_create_cancel_with_empty_command_pool(void **state)
+{
+	(void)state;
+	assert_int_equal(bt_enable(NULL), 0);
+	if (!ktest_is_coop()) {
+		zble_host_set_cmd_timeout(&g->host, 2000); /* well past the create timeout */
+	}
+	set_rule(OP_A, FAKE_SILENT, 0);
+	queue_cmd(OP_A);
+	/* Fill the pool, leaving one buffer for the Create Connection. */
+	struct net_buf_pool_stats st;
+	for (;;) {
+		net_buf_pool_stats_get(&g->host.cmd_pool, &st);
+		if (st.free <= 1) {
+			break;
+		}
+		queue_cmd(OP_B);
+	}
+	assert_int_equal(st.free, 1);
+	bt_addr_le_t a = { .type = BT_ADDR_LE_PUBLIC };
+	memcpy(a.a.val, peer_a, 6);
+	struct bt_conn_le_create_param cp = *BT_CONN_LE_CREATE_CONN;
+	cp.timeout = 20; /* 200 ms: long before the withheld command times out */
+	struct bt_conn *conn = NULL;
+	/* Returns once the queue moves again (the withheld command times out). */
+	assert_int_equal(bt_conn_le_create(&a, &cp, BT_LE_CONN_PARAM_DEFAULT, &conn), 0);
+	assert_non_null(conn);
+	int64_t t0 = k_uptime_get();
+	while (k_sem_take(&g->connected, K_NO_WAIT) != 0) {
+		assert_true(k_uptime_get() - t0 < 10 * (int64_t)cmd_timeout_ms());
+		ktest_run_ms(&g->k, 10);
+	}
+	assert_ptr_equal(g->last_conn, conn);
+	assert_int_equal(g->last_err, BT_HCI_ERR_UNKNOWN_CONN_ID);
+	assert_true(sent(BT_HCI_OP_LE_CREATE_CONN_CANCEL) >= 1);
+	bt_conn_unref(conn);
+	settle();
+	assert_int_equal(live_objects(), 0);
+	assert_cmd_pool_full();
+}
+
 /* ---- fault 2: duplicated and unexpected LE Connection Complete ---- */
 
 static void test_duplicate_conn_complete(void **state)
@@ -672,6 +718,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_late_completion_dropped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_late_completion_never_comes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disable_finishes_every_command, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_create_cancel_with_empty_command_pool, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicate_conn_complete, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_central_complete_not_initiating, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unknown_disconnect_is_not_remembered, setup, teardown),
