@@ -336,6 +336,7 @@ static void stop(struct zble_mp *mp)
 	k_mutex_unlock(&host->lock);
 	struct k_work_sync sync;
 	(void)k_work_cancel_delayable_sync(&mp->scan_timer, &sync);
+	(void)k_work_cancel_sync(&mp->disc_work, &sync);
 	(void)bt_disable();
 	k_mutex_lock(&host->lock, K_FOREVER);
 	mp_l2cap_stop(mp);

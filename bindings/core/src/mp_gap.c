@@ -150,13 +150,42 @@ int zble_mp_gap_disconnect(struct zble_mp *mp, uint16_t conn_handle)
 		return err;
 	}
 	struct zble_mp_conn *mc = mp_conn_find(mp, conn_handle);
-	if (!mc) {
+	struct bt_conn_info info;
+	if (!mc || bt_conn_get_info(mc->conn, &info) || info.state == BT_CONN_STATE_DISCONNECTED) {
 		err = ZBLE_MP_ENOTCONN;
+	} else if (info.state == BT_CONN_STATE_DISCONNECTING || mp->disc_pending[mc - mp->conns]) {
+		err = ZBLE_MP_EALREADY;
 	} else {
-		err = mp_errno(bt_conn_disconnect(mc->conn, BT_HCI_ERR_REMOTE_USER_TERM_CONN));
+		mp->disc_pending[mc - mp->conns] = true;
+		(void)k_work_submit_to_queue(&mp->host->wq, &mp->disc_work);
 	}
 	mp_exit(&c);
 	return err;
+}
+
+/* gap_disconnect returns at once and its Disconnect goes out from the
+ * host's queue. Waiting for the command's status in the call would let
+ * the Disconnection Complete, which controllers send right behind it,
+ * reach the handler before the script has the call's result: MicroPython
+ * scripts print that result first (on NimBLE events wait for the
+ * scheduler). Failures of the command are the host's to report. */
+static void disconnect_work(struct k_work *work)
+{
+	struct zble_mp *mp = CONTAINER_OF(work, struct zble_mp, disc_work);
+	struct zble_host *host = mp->host;
+	if (!host) {
+		return;
+	}
+	k_mutex_lock(&host->lock, K_FOREVER);
+	for (int i = 0; i < ZBLE_MP_MAX_CONN; i++) {
+		if (mp->disc_pending[i]) {
+			mp->disc_pending[i] = false;
+			if (mp->state == MP_ACTIVE && mp->conns[i].conn) {
+				(void)bt_conn_disconnect(mp->conns[i].conn, BT_HCI_ERR_REMOTE_USER_TERM_CONN);
+			}
+		}
+	}
+	k_mutex_unlock(&host->lock);
 }
 
 int zble_mp_gap_pair(struct zble_mp *mp, uint16_t conn_handle)
@@ -383,6 +412,8 @@ void mp_gap_start(struct zble_mp *mp)
 	mp->connect_addr_type = ZBLE_MP_ADDR_TYPE_NONE;
 	mp->adv_len = mp->sr_len = 0;
 	k_work_init_delayable(&mp->scan_timer, scan_timer);
+	k_work_init(&mp->disc_work, disconnect_work);
+	memset(mp->disc_pending, 0, sizeof(mp->disc_pending));
 }
 
 void mp_gap_stop(struct zble_mp *mp)

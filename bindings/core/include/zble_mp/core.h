@@ -467,6 +467,9 @@ struct zble_mp {
 	uint8_t connect_addr[6];
 
 	struct zble_mp_conn conns[ZBLE_MP_MAX_CONN];
+	/* gap_disconnect's requests, sent from the host's queue (mp_gap.c) */
+	struct k_work disc_work;
+	bool disc_pending[ZBLE_MP_MAX_CONN];
 
 	/* GATT server: registered services and their attributes */
 	bool registering;
