@@ -43,7 +43,8 @@ enum soak_fault {
 	F_DISC_P,      /* the peripheral disconnects at a random point */
 	F_VANISH,      /* one side's radio goes silent: supervision timeout */
 	F_LINK_LOST,   /* all packets lost from a random point: supervision timeout */
-	F_DROP_EVENT,  /* one controller drops one HCI event of a random kind */
+	F_DROP_EVENT,  /* one controller drops HCI events of a random kind */
+	F_COLLIDE,     /* both sides disconnect at the same moment */
 	F_COUNT
 };
 
@@ -56,7 +57,12 @@ struct soak_plan {
 	uint32_t us;            /* delay, hold, vanish length */
 	uint8_t drop_code;      /* event code (F_DROP_EVENT) */
 	uint16_t drop_detail;   /* LE subevent or opcode, 0: any */
+	uint8_t drop_count;
+	/* On top, for a quarter of the cycles: a slow link the whole cycle. */
+	double bg_loss;
+	uint32_t bg_delay_us;
 	uint16_t read_len, write_len;
+	uint8_t notify_count;   /* notifications the server sends in one burst */
 };
 
 struct soak {
@@ -77,6 +83,7 @@ struct soak {
 	enum soak_step err_step;
 	uint8_t reason;         /* the central's disconnection reason */
 	bool notified, read_ok, write_ok;
+	uint8_t notes;          /* notifications of this cycle received, in order */
 	uint16_t value_handle, ccc_handle, svc_start, svc_end;
 	uint16_t got_len;
 	uint8_t got[SOAK_VALUE_MAX];
@@ -113,6 +120,7 @@ const char *soak_step_name(enum soak_step s);
 uint32_t soak_rand(void);
 void soak_plan_draw(struct soak_plan *plan);
 void soak_fault_fire(void);
+void soak_background_faults(void); /* at the cycle's start */
 void soak_faults_clear(void);
 const char *soak_fault_name(enum soak_fault f);
 /* Whether the fault lets a cycle fail (the others must let it complete). */

@@ -54,7 +54,7 @@ static bool all_faults(void)
 
 static const char *const names[F_COUNT] = {
 	"none", "loss", "crc", "delay", "hold", "disconnect-central", "disconnect-peripheral",
-	"vanish", "link-lost", "drop-event",
+	"vanish", "link-lost", "drop-event", "collide",
 };
 
 const char *soak_fault_name(enum soak_fault f)
@@ -99,6 +99,12 @@ void soak_plan_draw(struct soak_plan *plan)
 	/* Short values and ones that need Read Blob / Prepare Write. */
 	plan->read_len = (uint16_t)between(1, SOAK_VALUE_MAX);
 	plan->write_len = (uint16_t)between(1, SOAK_VALUE_MAX);
+	/* Bursts beyond the controller's 4 ACL buffers queue in the host. */
+	plan->notify_count = (uint8_t)between(1, 6);
+	if (plan->fault != F_NONE && soak_rand() % 4 == 0) {
+		plan->bg_loss = between(0, 20) / 100.0;
+		plan->bg_delay_us = soak_rand() % 2 ? between(100, 5000) : 0;
+	}
 	switch (plan->fault) {
 	case F_LOSS:
 	case F_CRC:
@@ -122,6 +128,7 @@ void soak_plan_draw(struct soak_plan *plan)
 		} while (!k->on && !all_faults());
 		plan->drop_code = k->code;
 		plan->drop_detail = k->detail;
+		plan->drop_count = (uint8_t)between(1, 3);
 		break;
 	}
 	default:
@@ -179,10 +186,27 @@ void soak_fault_fire(void)
 		zble_sim_set_loss(&soak->sim, soak->c, soak->p, 1.0);
 		break;
 	case F_DROP_EVENT:
-		zble_sim_fault_drop_next_event(d, pl->drop_code, pl->drop_detail, 1);
+		zble_sim_fault_drop_next_event(d, pl->drop_code, pl->drop_detail, pl->drop_count);
+		break;
+	case F_COLLIDE:
+		/* Both Disconnect commands go out before either side hears of
+		 * the other's (each call only waits for its Command Status). */
+		disconnect(soak->c, soak->c_conn);
+		disconnect(soak->p, soak->p_conn);
 		break;
 	case F_COUNT:
 		break;
+	}
+}
+
+void soak_background_faults(void)
+{
+	const struct soak_plan *pl = &soak->plan;
+	if (pl->bg_loss > 0) {
+		zble_sim_set_loss(&soak->sim, soak->c, soak->p, pl->bg_loss);
+	}
+	if (pl->bg_delay_us) {
+		zble_sim_fault_event_delay(pl->on_central ? soak->p : soak->c, pl->bg_delay_us);
 	}
 }
 

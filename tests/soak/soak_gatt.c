@@ -1,6 +1,6 @@
 /* The soak's two applications. The peripheral serves one characteristic
- * (read, write, notify; a CCC) and notifies the cycle number when it is
- * written. The central's client runs a fixed chain from its callbacks:
+ * (read, write, notify; a CCC) and, when it is written, notifies the
+ * cycle number in a burst of one to six notifications. The central's client runs a fixed chain from its callbacks:
  * Exchange MTU, discover the service, its characteristic and its CCC,
  * subscribe, read the value, write a new one, and once the write is
  * answered and the notification is in, it disconnects. Any error ends the
@@ -80,13 +80,17 @@ static ssize_t write_value(struct bt_conn *conn, const struct bt_gatt_attr *attr
 	soak->value_len = (uint16_t)(offset + len);
 	soak->written_len = soak->value_len;
 	if (offset == 0) {
-		/* The value's first piece: tell the client which cycle this is. */
-		uint8_t n[4];
-		sys_put_le32(soak->cycle, n);
-		int err = bt_gatt_notify(conn, &attrs[2], n, sizeof(n));
-		if (err) {
-			p_fail(conn, err);
-		} else {
+		/* The value's first piece: a burst of notifications, each with
+		 * the cycle number and its index. */
+		for (uint8_t i = 0; i < soak->plan.notify_count; i++) {
+			uint8_t n[5];
+			sys_put_le32(soak->cycle, n);
+			n[4] = i;
+			int err = bt_gatt_notify(conn, &attrs[2], n, sizeof(n));
+			if (err) {
+				p_fail(conn, err);
+				break;
+			}
 			soak->notifies_sent++;
 		}
 	}
@@ -176,12 +180,14 @@ static uint8_t on_notify(struct bt_conn *conn, struct bt_gatt_subscribe_params *
 	if (!data) {
 		return BT_GATT_ITER_STOP; /* the subscription ended with the link */
 	}
-	if (length != 4 || sys_get_le32(data) != soak->cycle) {
+	const uint8_t *n = data;
+	if (length != 5 || sys_get_le32(n) != soak->cycle || n[4] != soak->notes) {
 		soak_client_fail(-EBADMSG);
 		return BT_GATT_ITER_STOP;
 	}
-	soak->notified = true;
-	if (soak->step == STEP_WAIT_NOTIFY) {
+	soak->notes++;
+	soak->notified = soak->notes == soak->plan.notify_count;
+	if (soak->notified && soak->step == STEP_WAIT_NOTIFY) {
 		go(STEP_DONE);
 		check_call(bt_conn_disconnect(soak->c_conn, BT_HCI_ERR_REMOTE_USER_TERM_CONN));
 	}

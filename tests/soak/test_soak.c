@@ -106,12 +106,14 @@ static void describe(const char *what)
 	const struct soak_plan *pl = &soak->plan;
 	fprintf(stderr,
 		"soak: cycle %u (seed %llu, replay: ZBLE_SOAK_SEED=%llu): %s\n"
-		"  fault %s on %s at step %s +%u us (p %.2f, %u us, drop 0x%02x/0x%04x), read %u, write %u\n"
+		"  fault %s on %s at step %s +%u us (p %.2f, %u us, drop 0x%02x/0x%04x*%u), read %u, write %u, "
+		"background loss %.2f delay %u us\n"
 		"  client step %s, error %d at %s, reason 0x%02x, peripheral error %d, links: central %s, "
 		"peripheral %s, t %.3f s\n",
 		soak->cycle, (unsigned long long)soak->seed, (unsigned long long)soak->seed, what,
 		soak_fault_name(pl->fault), pl->on_central ? "central" : "peripheral", soak_step_name(pl->at_step),
-		pl->after_us, pl->p, pl->us, pl->drop_code, pl->drop_detail, pl->read_len, pl->write_len,
+		pl->after_us, pl->p, pl->us, pl->drop_code, pl->drop_detail, pl->drop_count, pl->read_len,
+		pl->write_len, pl->bg_loss, pl->bg_delay_us,
 		soak_step_name(soak->step), soak->err, soak_step_name(soak->err_step), soak->reason, soak->p_err,
 		soak->c_conn ? "up" : "none", soak->p_conn ? "up" : "none", (double)now() / 1e6);
 }
@@ -128,12 +130,14 @@ static void begin_cycle(uint32_t k)
 	soak->err_step = STEP_IDLE;
 	soak->reason = 0;
 	soak->notified = soak->read_ok = soak->write_ok = false;
+	soak->notes = 0;
 	soak->value_handle = soak->ccc_handle = soak->svc_start = soak->svc_end = 0;
 	soak->written_len = 0;
 	soak->value_len = soak->plan.read_len;
 	for (uint16_t i = 0; i < soak->value_len; i++) {
 		soak->value[i] = (uint8_t)(k * 3u + i);
 	}
+	soak_background_faults();
 	if (soak->plan.at_step == STEP_IDLE) {
 		soak_fault_fire();
 		soak->fault_fired = true;
@@ -234,7 +238,7 @@ static void end_cycle(uint64_t start)
 		/* Loss and CRC errors can end a link in the link layer (a
 		 * procedure's instant passed, supervision timeout): the
 		 * controllers' doing, not the hosts'. */
-		bool ll_end = (pl->fault == F_LOSS || pl->fault == F_CRC) &&
+		bool ll_end = (pl->fault == F_LOSS || pl->fault == F_CRC || pl->bg_loss > 0) &&
 			      (soak->reason == BT_HCI_ERR_CONN_TIMEOUT || soak->reason == 0x28 /* Instant Passed */ ||
 			       soak->reason == BT_HCI_ERR_LL_RESP_TIMEOUT ||
 			       soak->reason == BT_HCI_ERR_CONN_FAIL_TO_ESTAB);
