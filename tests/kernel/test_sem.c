@@ -188,7 +188,7 @@ static void test_long_timeout_instant_on_virtual_clock(void **state)
 	int64_t t0 = k_uptime_ticks();
 	assert_int_equal(k_sem_take(&s, K_SECONDS(30)), -EAGAIN);
 	assert_int_equal(k_uptime_ticks() - t0, 30000000);
-	assert_true(real_now_us() - real0 < 1000000);
+	assert_true(real_now_us() - real0 < 10000000); /* not waited for: far less than 30 s, even loaded */
 }
 
 static void test_give_from_timer_wakes_take(void **state)
