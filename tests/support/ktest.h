@@ -23,7 +23,11 @@ struct ktest_env {
  * it current. */
 void ktest_setup(struct ktest_env *e);
 void ktest_teardown(struct ktest_env *e);
-/* Lets ms milliseconds pass while the kernel runs timers and work. */
+/* Lets ms milliseconds pass while the kernel runs timers and work. On
+ * threads with a host on the kernel, it then also waits until everything
+ * due by then has run (timers fired, the host's queue idle), as coop's
+ * virtual clock guarantees: a test never depends on how fast a loaded
+ * machine schedules the host's thread. */
 void ktest_run_ms(struct ktest_env *e, uint32_t ms);
 /* Timing tolerance: 0 on the virtual clock, generous on real threads. */
 uint64_t ktest_slack_us(void);
