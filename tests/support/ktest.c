@@ -60,6 +60,24 @@ void ktest_run_ms(struct ktest_env *e, uint32_t ms)
 #endif
 }
 
+void ktest_lock(struct ktest_env *e)
+{
+#if defined(ZBLE_KERNEL_THREADS)
+	(void)z_lock(&e->k);
+#else
+	(void)e;
+#endif
+}
+
+void ktest_unlock(struct ktest_env *e)
+{
+#if defined(ZBLE_KERNEL_THREADS)
+	z_unlock(&e->k, 0);
+#else
+	(void)e;
+#endif
+}
+
 uint64_t ktest_slack_us(void)
 {
 #if defined(ZBLE_KERNEL_THREADS)
