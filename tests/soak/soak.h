@@ -45,6 +45,7 @@ enum soak_fault {
 	F_LINK_LOST,   /* all packets lost from a random point: supervision timeout */
 	F_DROP_EVENT,  /* one controller drops HCI events of a random kind */
 	F_COLLIDE,     /* both sides disconnect at the same moment */
+	F_HW_ERROR,    /* one controller reports a Hardware Error */
 	F_COUNT
 };
 
