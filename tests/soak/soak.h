@@ -130,7 +130,8 @@ bool soak_fault_may_fail(enum soak_fault f);
 /* soak_check.c */
 struct soak_baseline;
 void soak_baseline_take(void);
-/* Asserts both hosts and both controllers are back at the baseline. */
-void soak_check_released(void);
+/* Compares both hosts and both controllers with the baseline, printing
+ * each difference; returns how many. */
+unsigned soak_check_released(void);
 
 #endif

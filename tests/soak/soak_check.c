@@ -5,10 +5,7 @@
  * procedure or subscription), the command flow idle with its credit back,
  * every controller ACL buffer credited back, no prepared write held, no
  * link left in either controller. Each difference is printed. */
-#include <setjmp.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <cmocka.h>
 
 #include "soak.h"
 
@@ -127,7 +124,7 @@ static void check_ctrl(struct zble_sim_device *d)
 	SAME(d->name, "controller links", links, 0);
 }
 
-void soak_check_released(void)
+unsigned soak_check_released(void)
 {
 	bad = 0;
 	check_host("central", &base[0], &soak->c->host);
@@ -139,5 +136,5 @@ void soak_check_released(void)
 		links += soak->sim.links[i].used;
 	}
 	SAME("sim", "radio links", links, 0);
-	assert_int_equal(bad, 0);
+	return bad;
 }

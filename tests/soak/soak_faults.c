@@ -14,17 +14,22 @@
  * environment turns them all on without a rebuild (to check a fix). */
 #ifndef SOAK_DROP_DISCONN_COMPLETE
 /* A lost Disconnection Complete leaves the link DISCONNECTING for good
- * (conn.c, issue 9 fault 4). */
+ * (conn.c, issue 9 fault 4): with only this switch on, seed 1 hangs in
+ * cycle 217. */
 #define SOAK_DROP_DISCONN_COMPLETE 0
 #endif
 
 #ifndef SOAK_DROP_CONN_COMPLETE
-/* A lost LE (Enhanced) Connection Complete on the central: the host never
- * learns the handle, its create times out, LE Create Connection Cancel
- * finds the link made, and the link lives on in the controller (the
- * peripheral stays connected) with no host object to end it. Recovery
- * needs a policy in conn.c (e.g. disconnect the handle the next event
- * names, or reset); until then off. */
+/* A lost LE (Enhanced) Connection Complete (conn.c):
+ * - on the central, the host never learns the handle, its create times
+ *   out, LE Create Connection Cancel finds the link made, and the link
+ *   lives on in the controller (the peripheral stays connected) with no
+ *   host object to end it: a hang (with only this switch on: seed 3,
+ *   cycle 1081);
+ * - on the peripheral, the link's later Disconnection Complete names a
+ *   handle the host does not know, which it remembers for good as an
+ *   "early" disconnect (issue 9 fault 3): seed 4, cycle 58.
+ * Off until conn.c bounds both. */
 #define SOAK_DROP_CONN_COMPLETE 0
 #endif
 

@@ -250,7 +250,10 @@ static void end_cycle(uint64_t start)
 		soak->failed_by_fault[pl->fault]++;
 		soak->failed_at_step[soak->err_step]++;
 	}
-	soak_check_released();
+	if (soak_check_released()) {
+		describe("not everything came back");
+		fail();
+	}
 }
 
 static void test_soak(void **state)
