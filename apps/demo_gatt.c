@@ -492,7 +492,7 @@ bool demo_gatt_central_run(struct bt_conn *conn)
 		      "subscribe to indications")) {
 		demo_check(k_sem_take(&cli.indicated, K_SECONDS(10)) == 0, "indications received");
 	}
-	/* Let the last confirmation and writes reach the peripheral. */
-	k_msleep(300);
+	/* The caller waits for the last confirmation and writes to reach
+	 * the peripheral before it disconnects. */
 	return true;
 }

@@ -315,6 +315,27 @@ static bool scan_and_connect(void)
 	return d.err == 0;
 }
 
+/* Everything the host sent on conn has reached the peer's link layer:
+ * nothing queued or owed (an indication's confirmation), every fragment
+ * reported complete by the controller. A Disconnect sent earlier may
+ * overtake data still in the controller (its LL control PDU goes first),
+ * so this waits for that state, not for a fixed time (10 s: a guard far
+ * above normal). */
+static void wait_link_drained(struct bt_conn *conn)
+{
+	for (int i = 0; i < 1000; i++) {
+		k_mutex_lock(&d.host.lock, K_FOREVER);
+		bool drained = sys_slist_is_empty(&conn->tx_queue) && conn->in_flight_count == 0 &&
+			       !conn->att.confirm_pending;
+		k_mutex_unlock(&d.host.lock);
+		if (drained) {
+			return;
+		}
+		k_msleep(10);
+	}
+	check(false, "everything sent before disconnecting");
+}
+
 static int run_central(void)
 {
 	if (!scan_and_connect()) {
@@ -325,7 +346,7 @@ static int run_central(void)
 		say("GATT: discover, read, write, subscribe");
 		check(demo_gatt_central_run(d.conn), "GATT exchange");
 	}
-	k_msleep(300);
+	wait_link_drained(d.conn);
 	struct bt_conn *conn = bt_conn_ref(d.conn);
 	say("disconnecting");
 	int err = bt_conn_disconnect(conn, BT_HCI_ERR_REMOTE_USER_TERM_CONN);

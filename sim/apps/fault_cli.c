@@ -69,6 +69,10 @@ static bool parse_kv(struct fault_cli_spec *f, const char *k, char *v, bool *has
 	if (!strcmp(k, "at")) {
 		return uint_(v, 86400000ul, &u) && ((f->at_us = (uint64_t)u * 1000u), true);
 	}
+	if (!strcmp(k, "after")) {
+		f->after_connect = !strcmp(v, "connect");
+		return f->after_connect;
+	}
 	if (!strcmp(k, "loss") || !strcmp(k, "crc") || !strcmp(k, "drop")) {
 		if (!num(v, 1.0, &d)) {
 			return false;
@@ -198,19 +202,47 @@ static void apply(const struct fault_cli_spec *f, struct zble_sim *sim, FILE *lo
 	}
 }
 
+/* Whether the device's controller has a connection now. */
+static bool connected(const struct zble_sim_device *d)
+{
+	for (int h = 0; h < ZBLE_SIM_MAX_CONN; h++) {
+		if (d->ctrl.conn_link[h] != 0xff) {
+			return true;
+		}
+	}
+	return false;
+}
+
 uint64_t fault_cli_apply(struct fault_cli *fc, struct zble_sim *sim, FILE *log)
 {
 	uint64_t next = ZBLE_TIME_NEVER;
+	uint64_t now = zble_sim_now_us(sim);
 	for (unsigned i = 0; i < fc->n; i++) {
 		struct fault_cli_spec *f = &fc->specs[i];
 		if (f->applied) {
 			continue;
 		}
-		if (f->at_us <= zble_sim_now_us(sim)) {
+		if (!f->after_connect) {
+			f->due_us = f->at_us;
+		} else if (!f->triggered) {
+			if (!connected(&sim->devices[f->dev])) {
+				if (now + FAULT_CLI_POLL_US < next) {
+					next = now + FAULT_CLI_POLL_US;
+				}
+				continue;
+			}
+			f->triggered = true;
+			f->due_us = now + f->at_us;
+			if (log) {
+				fprintf(log, "[%10.3f s] %s connected: fault due in %.3f s\n", (double)now / 1e6,
+					sim->devices[f->dev].name, (double)f->at_us / 1e6);
+			}
+		}
+		if (f->due_us <= now) {
 			apply(f, sim, log);
 			f->applied = true;
-		} else if (f->at_us < next) {
-			next = f->at_us;
+		} else if (f->due_us < next) {
+			next = f->due_us;
 		}
 	}
 	return next;
@@ -221,6 +253,8 @@ void fault_cli_usage(FILE *f)
 	fprintf(f, "  --fault SPEC  inject faults (repeatable), SPEC is comma-separated:\n"
 		   "                dev=K        the device (index), required\n"
 		   "                at=MS        when (simulated ms; default at start)\n"
+		   "                after=connect  at=MS counts from the moment K's first\n"
+		   "                             connection is up (not from the start)\n"
 		   "                peer=J       the other end, for loss and crc\n"
 		   "                loss=P       LL packets between K and J lost with probability P\n"
 		   "                crc=P        ... arrive with CRC errors with probability P\n"
@@ -234,5 +268,5 @@ void fault_cli_usage(FILE *f)
 		   "                swallow=OP[*N]  the next N commands OP never complete\n"
 		   "                vanish       the device disappears (peers time out)\n"
 		   "                radio-off    its radio goes silent\n"
-		   "                e.g. --fault dev=0,peer=1,loss=0.1 --fault dev=1,at=5000,vanish\n");
+		   "                e.g. --fault dev=0,peer=1,loss=0.1 --fault dev=1,after=connect,at=500,vanish\n");
 }

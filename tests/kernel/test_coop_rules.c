@@ -103,13 +103,15 @@ static void test_wait_pumps_without_spinning(void **state)
 		/* Virtual time: exactly 20 s, in a handful of rounds, instantly. */
 		assert_int_equal(waited, 20000000);
 		assert_true(k->stats.process_calls - calls <= 4);
-		assert_true(wall_us() - w0 < 500000);
+		/* Not paced to the wall clock: far less than the 20 s (a bound
+		 * that only a real wait could break, however loaded the machine). */
+		assert_true(wall_us() - w0 < 10000000);
 		/* Nothing is left that could wake a virtual clock. */
 		assert_int_equal(k_sem_take(&g.sem, K_FOREVER), -EDEADLK);
 		/* A 30-second timeout also takes no real time. */
 		w0 = wall_us();
 		assert_int_equal(k_sem_take(&g.sem, K_SECONDS(30)), -EAGAIN);
-		assert_true(wall_us() - w0 < 500000);
+		assert_true(wall_us() - w0 < 10000000);
 	} else {
 		assert_true(waited >= 199000);
 	}
@@ -191,12 +193,14 @@ static void test_posix_loop_sleeps_and_wakes(void **state)
 	assert_true(cpu < 30000);
 
 	pthread_t t;
+	w0 = wall_us(); /* before the thread starts its 100 ms: this one may be late */
 	pthread_create(&t, NULL, give_from_irq, NULL);
-	w0 = wall_us();
 	assert_int_equal(k_sem_take(&g.sem, K_SECONDS(10)), 0);
 	wall = wall_us() - w0;
 	pthread_join(t, NULL);
-	assert_true(wall >= 90000 && wall < 2000000);
+	/* Woken by the give (0, not the 10 s timeout), never before it; the
+	 * upper bound is only a guard, far above the usual ~100 ms. */
+	assert_true(wall >= 99000 && wall < 9000000);
 
 	zble_kernel_deinit(&e.k);
 	zble_posix_loop_deinit(&e.loop);

@@ -70,8 +70,13 @@ static void test_reschedule_moves_deadline(void **state)
 	(void)state;
 	int64_t t0 = k_uptime_ticks();
 	assert_int_equal(k_work_schedule(&g.dw, K_MSEC(100)), 1);
+	/* Read at once (the kernel lock holds the timer service): a test
+	 * thread scheduled late on a loaded machine must not find less left. */
+	ktest_lock(KTEST_ENV(state));
 	assert_int_equal(k_work_reschedule(&g.dw, K_MSEC(250)), 1);
-	assert_true(k_work_delayable_remaining_get(&g.dw) > 100000);
+	k_ticks_t left = k_work_delayable_remaining_get(&g.dw);
+	ktest_unlock(KTEST_ENV(state));
+	assert_true(left > 100000);
 	assert_int_equal(k_sem_take(&g.ran, K_SECONDS(2)), 0);
 	assert_int_equal(g.runs, 1);
 	assert_near(g.at[0] - t0, 250000);
@@ -79,11 +84,21 @@ static void test_reschedule_moves_deadline(void **state)
 
 static void test_debounce_with_reschedule(void **state)
 {
-	int64_t last = 0;
+	int64_t last = 0, max_gap = 0;
 	for (int i = 0; i < 5; i++) {
-		last = k_uptime_ticks();
+		int64_t now = k_uptime_ticks();
+		if (i && now - last > max_gap) {
+			max_gap = now - last;
+		}
+		last = now;
 		assert_int_equal(k_work_reschedule(&g.dw, K_MSEC(80)), 1);
 		ktest_run_ms(*state, 20);
+	}
+	if (max_gap >= 80000) {
+		/* Real threads on a loaded machine: this thread slept past a
+		 * deadline, so the work ran, as it should; the premise of the
+		 * test (each reschedule before the deadline) did not hold. */
+		skip();
 	}
 	assert_int_equal(g.runs, 0);
 	assert_int_equal(k_sem_take(&g.ran, K_SECONDS(2)), 0);

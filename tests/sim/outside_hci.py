@@ -35,6 +35,9 @@ MAGIC = bytes([0xFF, 0xFF]) + b"zble"
 
 failures = 0
 t0 = time.monotonic()
+# Every wait here is for an event; this bound is only a guard against a
+# hang, far above the usual (well under a second, even on a loaded machine).
+HANG_S = 60
 
 
 def say(msg):
@@ -155,10 +158,10 @@ class Host:
         self.t.send(struct.pack("<BHB", H4_CMD, opcode, len(params)) + params)
         if status_only:
             ev = self.wait(lambda p: p[0] == H4_EVT and p[1] == 0x0F and
-                           struct.unpack_from("<H", p, 5)[0] == opcode, 5, "Command Status 0x%04x" % opcode)
+                           struct.unpack_from("<H", p, 5)[0] == opcode, HANG_S, "Command Status 0x%04x" % opcode)
             return (ev[3], b"") if ev else (0xFF, b"")
         ev = self.wait(lambda p: p[0] == H4_EVT and p[1] == 0x0E and
-                       struct.unpack_from("<H", p, 4)[0] == opcode, 5, "Command Complete 0x%04x" % opcode)
+                       struct.unpack_from("<H", p, 4)[0] == opcode, HANG_S, "Command Complete 0x%04x" % opcode)
         if not ev:
             return 0xFF, b""
         return ev[6], bytes(ev[7:])
@@ -176,7 +179,7 @@ def advertise(h):
 
 
 def conn_complete(h, n):
-    ev = h.le_event(0x01, 30, "LE Connection Complete %d" % n)
+    ev = h.le_event(0x01, HANG_S, "LE Connection Complete %d" % n)
     if not ev:
         return None
     status, handle, role, ptype = ev[4], struct.unpack_from("<H", ev, 5)[0], ev[7], ev[8]
@@ -190,7 +193,7 @@ def conn_complete(h, n):
 
 
 def disconn_complete(h, handle, what):
-    ev = h.event(0x05, 15, what)
+    ev = h.event(0x05, HANG_S, what)
     if not ev:
         return None
     status, hd, reason = ev[3], struct.unpack_from("<H", ev, 4)[0], ev[6]
@@ -264,11 +267,11 @@ def main():
             t.send(struct.pack("<BHH", H4_ACL, handle, len(l2cap)) + l2cap)
             say("sent a Connection Parameter Update Request (interval 80)")
             rsp = h.wait(lambda p: p[0] == H4_ACL and len(p) >= 11 and p[7] == 0x05 and p[9] == 0x13,
-                         10, "Connection Parameter Update Response")
+                         HANG_S, "Connection Parameter Update Response")
             if rsp:
                 result = struct.unpack_from("<H", rsp, 13)[0]
                 check(result == 0, "update accepted (result %d)" % result)
-            ev = h.le_event(0x03, 10, "LE Connection Update Complete")
+            ev = h.le_event(0x03, HANG_S, "LE Connection Update Complete")
             if ev:
                 interval = struct.unpack_from("<H", ev, 7)[0]
                 say("connection updated: interval %d" % interval)
@@ -279,7 +282,7 @@ def main():
             reason = disconn_complete(h, handle, "our disconnection")
             check(reason == 0x16, "terminated by local host (0x%02x)" % (reason or 0))
         if proc:
-            rc = proc.wait(timeout=60)
+            rc = proc.wait(timeout=2 * HANG_S)
             say("central exit %d" % rc)
             check(rc == 0, "the central passed")
     finally:
@@ -291,10 +294,15 @@ def main():
     d = os.environ.get("ZBLE_SIM_DIR")
     log = os.path.join(d, "server.log") if d else None
     if log and os.path.exists(log):
-        time.sleep(0.2)
-        with open(log) as f:
-            text = f.read()
-        check("framing error" in text, "the server counted our garbage")
+        # The server logs it when it resynchronises after our garbage.
+        deadline = time.monotonic() + HANG_S
+        while True:
+            with open(log) as f:
+                text = f.read()
+            if "framing error(s) so far" in text or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        check("framing error(s) so far" in text, "the server counted our garbage")
     say("done: %s (%d failed checks)" % ("ok" if failures == 0 else "FAILED", failures))
     return 0 if failures == 0 else 1
 

@@ -44,5 +44,8 @@ int raw_find_evt(const struct raw_host *rh, uint8_t code, unsigned from);
 void raw_setup(struct raw_host *rh, uint64_t le_mask);
 
 double real_seconds(void);
+/* CPU time of this process: for cost bounds that must not depend on how
+ * loaded the machine is (wall time does). */
+double cpu_seconds(void);
 
 #endif

@@ -191,13 +191,15 @@ static void test_p256_speed(void **state)
 	le_hex(pa, S1_PRIV_A, 32);
 	le_hex(pub, S1_PUB_BX, 32);
 	le_hex(pub + 32, S1_PUB_BY, 32);
-	double t0 = real_seconds();
+	double t0 = cpu_seconds();
 	for (int i = 0; i < 20; i++) {
 		assert_true(sim_p256_dhkey(pa, pub, dh));
 	}
-	double ms = (real_seconds() - t0) * 1000.0 / 20;
-	printf("P-256 DHKey: %.2f ms\n", ms);
-	assert_true(ms < 50.0); /* a few ms on a PC, even unoptimised and sanitized */
+	double ms = (cpu_seconds() - t0) * 1000.0 / 20;
+	printf("P-256 DHKey: %.2f ms CPU\n", ms);
+	/* A few ms on a PC, even unoptimised and sanitized; CPU time, so a
+	 * loaded machine does not count. */
+	assert_true(ms < 50.0);
 }
 
 /* ---- through HCI ---- */

@@ -123,7 +123,10 @@ static void test_default_is_virtual(void **state)
 	assert_false(sim->realtime);
 	double t0 = real_seconds();
 	assert_int_equal(zble_sim_run_for(sim, 3600ull * 1000000u), 0);
-	assert_true(real_seconds() - t0 < 5.0); /* an hour of virtual time, not waited for (loose: loaded CI machines) */
+	/* An hour of virtual time, not waited for: no sleep at all, and far
+	 * less wall time than the hour (a bound only pacing could break). */
+	assert_int_equal(sim->rt_stats.sleeps, 0);
+	assert_true(real_seconds() - t0 < 600.0);
 	assert_int_equal(zble_sim_wall_us(sim), zble_sim_now_us(sim));
 	zble_sim_deinit(sim);
 	free(sim);
@@ -147,7 +150,7 @@ static void test_monotonic_clock(void **state)
 	assert_int_equal(zble_sim_run_for(sim, 60000), 0);
 	double dt = real_seconds() - t0;
 	assert_true(dt >= 0.059);
-	assert_true(dt < 5.0);
+	assert_true(dt < 60.0); /* a hang guard: normally 60 ms, however loaded */
 	assert_true(zble_sim_wall_us(sim) >= zble_sim_now_us(sim));
 	assert_true(sim->devices[0].ctrl.stats.adv_events >= 2);
 	/* Without a wait hook a simulation with nothing ever to do cannot

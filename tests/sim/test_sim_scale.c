@@ -128,7 +128,7 @@ static void on_scan(const bt_addr_le_t *addr, int8_t rssi, uint8_t type, struct 
 static void test_sixty_seconds(void **state)
 {
 	(void)state;
-	double t0 = real_seconds();
+	double t0 = real_seconds(), c0 = cpu_seconds();
 	g = calloc(1, sizeof(*g));
 	zble_sim_init(&g->sim, 2024);
 	zble_sim_set_stop_time(&g->sim, 120ull * 1000000);
@@ -201,14 +201,14 @@ static void test_sixty_seconds(void **state)
 	for (int i = 0; i < N_BACKGROUND; i++) {
 		adv_events += g->bg[i]->ctrl.stats.adv_events;
 	}
-	double real = real_seconds() - t0;
-	print_message("60 s simulated with %d devices in %.2f s real: %u reports (%u discarded by the host), "
+	double real = real_seconds() - t0, cpu = cpu_seconds() - c0;
+	print_message("60 s simulated with %d devices in %.2f s real (%.2f s CPU): %u reports (%u discarded by the host), "
 		      "%llu beacon adv events, %llu radio events, %llu kernel runs\n",
-		      1 + N_PERIPH + N_BACKGROUND, real, g->reports, g->central->host.stats.rx_discarded,
+		      1 + N_PERIPH + N_BACKGROUND, real, cpu, g->reports, g->central->host.stats.rx_discarded,
 		      (unsigned long long)adv_events, (unsigned long long)g->sim.stats.steps,
 		      (unsigned long long)g->sim.stats.kernel_runs);
 	assert_true(adv_events > 50ull * 500);
-	assert_true(real < 30.0);
+	assert_true(cpu < 30.0); /* CPU, not wall time: the machine's load does not count */
 	zble_sim_deinit(&g->sim);
 	free(g);
 }

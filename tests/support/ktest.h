@@ -23,8 +23,18 @@ struct ktest_env {
  * it current. */
 void ktest_setup(struct ktest_env *e);
 void ktest_teardown(struct ktest_env *e);
-/* Lets ms milliseconds pass while the kernel runs timers and work. */
+/* Lets ms milliseconds pass while the kernel runs timers and work. On
+ * threads with a host on the kernel, it then also waits until everything
+ * due by then has run (timers fired, the host's queue idle), as coop's
+ * virtual clock guarantees: a test never depends on how fast a loaded
+ * machine schedules the host's thread. */
 void ktest_run_ms(struct ktest_env *e, uint32_t ms);
+/* Holds the kernel's lock (threads; nothing on coop): the timer service
+ * and the work queues wait meanwhile, so a test can start a timer and read
+ * its deadline before a late-scheduled test thread lets it expire. Only
+ * around calls that never wait. */
+void ktest_lock(struct ktest_env *e);
+void ktest_unlock(struct ktest_env *e);
 /* Timing tolerance: 0 on the virtual clock, generous on real threads. */
 uint64_t ktest_slack_us(void);
 /* True on the coop backend. */
