@@ -289,8 +289,8 @@ static void peer_pdu(void)
 static void test_fuzz(void **state)
 {
 	(void)state;
-	/* xorshift: any seed but 0. */
-	rng = zble_fuzz_seed("att_fuzz", 0x9e3779b97f4a7c15ull) | 1;
+	rng = zble_fuzz_seed("att_fuzz", 0x9e3779b97f4a7c15ull);
+	rng = rng ? rng : 0x9e3779b97f4a7c15ull; /* xorshift: any seed but 0 */
 	for (size_t i = 0; i < sizeof(f.value); i++) {
 		f.value[i] = (uint8_t)i;
 	}
