@@ -206,14 +206,29 @@ static void collect_live(struct bt_conn *conn, void *data)
 	}
 }
 
+/* Connection objects still in use (listed for the crash report). */
 static bool any_conn_object(void)
 {
+	bool any = false;
 	for (int i = 0; i < CONFIG_BT_MAX_CONN; i++) {
-		if (fz->host.conns[i].state != BT_CONN_STATE_DISCONNECTED) {
-			return true;
+		const struct bt_conn *c = &fz->host.conns[i];
+		if (c->state != BT_CONN_STATE_DISCONNECTED) {
+			fprintf(stderr, "conn %d: state %d, handle 0x%04x, role %u, ref %ld\n", i, (int)c->state, c->handle,
+				c->role, (long)atomic_get(&c->ref));
+			any = true;
 		}
 	}
-	return false;
+	if (any) {
+		fprintf(stderr, "commands the host sent:");
+		for (int i = 0; i < fz->ctrl.n_log; i++) {
+			fprintf(stderr, " %04x", fz->ctrl.log[i]);
+		}
+		struct net_buf_pool_stats st;
+		net_buf_pool_stats_get(&fz->host.cmd_pool, &st);
+		fprintf(stderr, "\ncommand buffers: %u allocation failures; command timeouts %u\n", st.alloc_failures,
+			fz->host.stats.cmd_timeouts);
+	}
+	return any;
 }
 
 void fz_down(void)
