@@ -120,11 +120,12 @@ static bool deliver(struct bt_conn *conn, struct bt_gatt_discover_params *params
 }
 
 /* Entries of a list response: elen bytes each, handles in increasing
- * order from the requested start. */
+ * order inside the requested range. */
 struct walk {
 	const uint8_t *p;
 	uint16_t len, off, elen;
-	uint32_t floor; /* the lowest handle the next entry may have */
+	uint32_t floor;   /* the lowest handle the next entry may have */
+	uint16_t ceiling; /* the end of the range asked for */
 };
 
 static bool walk_next(struct walk *w, uint16_t *handle)
@@ -138,7 +139,7 @@ static bool walk_next(struct walk *w, uint16_t *handle)
 
 static bool walk_ok(const struct walk *w, uint16_t handle)
 {
-	return handle >= w->floor;
+	return handle >= w->floor && handle <= w->ceiling;
 }
 
 static int group_rsp(struct bt_conn *conn, struct bt_gatt_discover_params *params, struct walk *w, uint16_t *last)
@@ -307,7 +308,7 @@ void zble_gattc_discover_rsp(struct bt_conn *conn, struct bt_gatt_discover_param
 		zble_gattc_finish(conn, err); /* Attribute Not Found: the normal end */
 		return;
 	}
-	struct walk w = { .p = p, .len = len, .off = 2, .floor = gc->next };
+	struct walk w = { .p = p, .len = len, .off = 2, .floor = gc->next, .ceiling = params->end_handle };
 	uint16_t last = 0;
 	int r = PARSE_BAD;
 	if (gc->step == ZBLE_GATTC_STEP_INCL_UUID) {

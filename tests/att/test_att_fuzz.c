@@ -15,6 +15,7 @@
 #include <zephyr/sys/byteorder.h>
 
 #include "att_test_util.h"
+#include "fuzz_seed.h"
 
 #define ITERATIONS 4000
 
@@ -288,11 +289,8 @@ static void peer_pdu(void)
 static void test_fuzz(void **state)
 {
 	(void)state;
-	/* ZBLE_FUZZ_SEED=n replays another run. */
-	const char *seed = getenv("ZBLE_FUZZ_SEED");
-	if (seed) {
-		rng = strtoull(seed, NULL, 0) | 1;
-	}
+	rng = zble_fuzz_seed("att_fuzz", 0x9e3779b97f4a7c15ull);
+	rng = rng ? rng : 0x9e3779b97f4a7c15ull; /* xorshift: any seed but 0 */
 	for (size_t i = 0; i < sizeof(f.value); i++) {
 		f.value[i] = (uint8_t)i;
 	}

@@ -323,6 +323,35 @@ static void test_discover_malformed(void **state)
 	assert_int_equal(g.ends, 4);
 }
 
+/* A server answering with handles past the requested range (found by
+ * fuzz_gatt_client): nothing reaches the application, the procedure ends. */
+static void test_discover_out_of_range(void **state)
+{
+	(void)state;
+	uint32_t malformed = t->host.stats.malformed;
+	struct bt_gatt_discover_params dp = { .func = on_discover, .uuid = BT_UUID_DECLARE_16(0x180f),
+					      .start_handle = 0x68, .end_handle = 0xcf,
+					      .type = BT_GATT_DISCOVER_PRIMARY };
+	assert_int_equal(bt_gatt_discover(t->conn, &dp), 0);
+	att_run();
+	ATT_EXPECT(0x06, 0x68, 0x00, 0xcf, 0x00, 0x00, 0x28, 0x0f, 0x18);
+	ATT_IN(0x07, 0x81, 0x01, 0x18, 0x23);
+	att_run();
+	assert_int_equal(g.found, 0);
+	assert_int_equal(g.ends, 1);
+	struct bt_gatt_discover_params cp = { .func = on_discover, .start_handle = 0x10, .end_handle = 0x20,
+					      .type = BT_GATT_DISCOVER_CHARACTERISTIC };
+	assert_int_equal(bt_gatt_discover(t->conn, &cp), 0);
+	att_run();
+	ATT_EXPECT(0x08, 0x10, 0x00, 0x20, 0x00, 0x03, 0x28);
+	ATT_IN(0x09, 7, 0x12, 0x00, 0x02, 0x13, 0x00, 0x19, 0x2a, 0x21, 0x00, 0x02, 0x22, 0x00, 0x19, 0x2a);
+	att_run();
+	assert_int_equal(g.found, 1); /* 0x12 is in range, 0x21 is not: the rest is dropped */
+	assert_int_equal(g.handle[0], 0x12);
+	assert_int_equal(g.ends, 2);
+	assert_int_equal(t->host.stats.malformed, malformed + 2);
+}
+
 /* ---- reads ---- */
 
 static void test_read_long(void **state)
@@ -898,6 +927,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_discover_characteristics_and_includes, setup, att_teardown),
 		cmocka_unit_test_setup_teardown(test_discover_descriptors, setup, att_teardown),
 		cmocka_unit_test_setup_teardown(test_discover_malformed, setup, att_teardown),
+		cmocka_unit_test_setup_teardown(test_discover_out_of_range, setup, att_teardown),
 		cmocka_unit_test_setup_teardown(test_read_long, setup, att_teardown),
 		cmocka_unit_test_setup_teardown(test_read_by_uuid_and_multiple, setup, att_teardown),
 		cmocka_unit_test_setup_teardown(test_write_short_and_long, setup, att_teardown),

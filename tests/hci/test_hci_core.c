@@ -16,6 +16,7 @@
 #include <zephyr/sys/byteorder.h>
 
 #include "fake_ctrl.h"
+#include "fuzz_seed.h"
 #include "ktest.h"
 #include "zble/host.h"
 
@@ -450,7 +451,7 @@ static void test_fuzz_random_events(void **state)
 {
 	(void)state;
 	assert_int_equal(bt_enable(NULL), 0);
-	uint32_t seed = 12345;
+	uint32_t seed = (uint32_t)zble_fuzz_seed("hci_core random events", 12345);
 	uint8_t pkt[3 + 255];
 	for (int i = 0; i < 20000; i++) {
 		seed = seed * 1103515245u + 12345u;

@@ -177,8 +177,16 @@ void run(void)
 
 void out_reset(void)
 {
+	/* A PDU whose first fragments were taken may still have fragments in
+	 * the host's queue (they go as controller credits allow): keep
+	 * following it, or its continuations would look like orphans. */
+	g->in_reset_pdu = g->frag_have && g->n_out;
+	if (g->in_reset_pdu) {
+		g->reset_pdu = g->out[g->n_out - 1];
+	} else {
+		g->frag_have = 0;
+	}
 	g->n_out = 0;
-	g->frag_have = 0;
 }
 
 int take(void)
@@ -187,7 +195,7 @@ int take(void)
 	int before = g->n_out;
 	size_t off = 0;
 	/* A PDU may span rounds: its fragments go as controller credits allow. */
-	struct out_pdu *cur = g->n_out && g->frag_have ? &g->out[g->n_out - 1] : NULL;
+	struct out_pdu *cur = !g->frag_have ? NULL : g->in_reset_pdu ? &g->reset_pdu : g->n_out ? &g->out[g->n_out - 1] : NULL;
 	for (int i = 0; i < g->ctrl.n_acl; i++) {
 		uint16_t hdr = g->ctrl.acl_hdr[i], n = g->ctrl.acl_len[i];
 		const uint8_t *d = g->ctrl.acl_data + off;
@@ -197,6 +205,7 @@ int take(void)
 			cur = &g->out[g->n_out++];
 			memset(cur, 0, sizeof(*cur));
 			g->frag_have = 0;
+			g->in_reset_pdu = false;
 		}
 		assert_non_null(cur);
 		for (uint16_t j = 0; j < n; j++, g->frag_have++) {

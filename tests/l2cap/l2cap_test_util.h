@@ -54,6 +54,10 @@ struct env {
 	int n_out;
 	size_t frag_have; /* bytes of the last PDU seen so far (0: complete) */
 	uint8_t frag_hdr[4];
+	/* The PDU in progress when out_reset() cleared out[]: its remaining
+	 * fragments are still to come and are reassembled here, not in out[]. */
+	struct out_pdu reset_pdu;
+	bool in_reset_pdu;
 	uint8_t peer_ident;
 	struct {
 		int ret, calls;
@@ -78,6 +82,8 @@ void run(void);
 int take(void);
 /* take() until nothing more comes. */
 int take_all(void);
+/* Forgets the PDUs collected so far (a PDU still arriving in fragments is
+ * followed to its end, outside out[]). */
 void out_reset(void);
 /* The index of the n-th signalling PDU with this code in g->out, or -1. */
 int find_sig(uint8_t code, int n);

@@ -18,6 +18,7 @@
 #include <zephyr/bluetooth/hci.h>
 #include <zephyr/sys/byteorder.h>
 
+#include "fuzz_seed.h"
 #include "l2cap_test_util.h"
 
 static uint64_t rng;
@@ -176,7 +177,8 @@ static void check_invariants(void)
 static void test_fuzz(void **state)
 {
 	(void)state;
-	rng = 0x9e3779b97f4a7c15ull;
+	rng = zble_fuzz_seed("l2cap_fuzz", 0x9e3779b97f4a7c15ull);
+	rng = rng ? rng : 0x9e3779b97f4a7c15ull; /* xorshift: any seed but 0 */
 	env_link();
 	static struct bt_l2cap_server srv[2] = { { .psm = 0x0080, .accept = accept_cb },
 						  { .psm = 0x0081, .accept = accept_cb } };
