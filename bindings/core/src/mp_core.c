@@ -232,6 +232,7 @@ static void on_disconnected(struct bt_conn *conn, uint8_t reason)
 		memcpy(ev.addr, c->addr, 6);
 		/* The slot is free before the handler runs: it may connect again. */
 		c->conn = NULL;
+		mp->disc_pending[c - mp->conns] = false; /* never inherited by the slot's next link */
 		bt_conn_unref(conn);
 		(void)mp_emit(mp, &ev, 0);
 	}
