@@ -19,6 +19,7 @@
 #include "zble/hci_driver.h"
 #include "zble/host_att.h"
 #include "zble/host_gatt.h"
+#include "zble/host_keys.h"
 #include "zble/host_l2cap.h"
 #include "zble/kernel.h"
 
@@ -320,6 +321,7 @@ struct zble_host {
 	struct zble_gatt_server_host gatts;
 
 	struct zble_crypto *crypto; /* zble_crypto_init: gets the P-256 events */
+	struct zble_keys_host keys; /* peer keys and bonds (keys.c) */
 
 	zble_monitor_t monitor;
 	void *monitor_ctx;

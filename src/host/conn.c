@@ -789,6 +789,7 @@ int bt_conn_get_info(const struct bt_conn *conn, struct bt_conn_info *info)
 		.le = { .src = &conn->local, .dst = &conn->dst, .local = &conn->local, .remote = &conn->dst,
 			.interval = conn->interval, .latency = conn->latency, .timeout = conn->timeout,
 			.phy = &conn->phy, .data_len = &conn->data_len },
+		.security = { .level = (bt_security_t)conn->sec_level, .enc_key_size = conn->enc_key_size },
 	};
 	return 0;
 }

@@ -201,4 +201,28 @@ void bt_le_scan_cb_unregister(struct bt_le_scan_cb *cb);
 /* Parses advertising data: func is called per element until it returns false. */
 void bt_data_parse(struct net_buf_simple *ad, bool (*func)(struct bt_data *data, void *user_data), void *user_data);
 
+/* LE Secure Connections out-of-band data: random r and confirm c. */
+struct bt_le_oob_sc_data {
+	uint8_t r[16];
+	uint8_t c[16];
+};
+
+struct bt_le_oob {
+	bt_addr_le_t addr;
+	struct bt_le_oob_sc_data le_sc_data;
+};
+
+/* Local out-of-band data for identity id (a fresh SC key pair's r, c). */
+int bt_le_oob_get_local(uint8_t id, struct bt_le_oob *oob);
+
+struct bt_bond_info {
+	bt_addr_le_t addr;
+};
+
+/* Every bond of identity id (BT_ID_DEFAULT). */
+void bt_foreach_bond(uint8_t id, void (*func)(const struct bt_bond_info *info, void *user_data), void *user_data);
+/* Forgets the bond with addr (every bond if addr is NULL or BT_ADDR_LE_ANY),
+ * disconnecting a link with that peer. */
+int bt_unpair(uint8_t id, const bt_addr_le_t *addr);
+
 #endif

@@ -129,23 +129,51 @@ struct bt_conn_le_info {
 	const struct bt_conn_le_data_len_info *data_len;
 };
 
-struct bt_conn_info {
-	enum bt_conn_type type;
-	uint8_t role;
-	uint8_t id;
-	struct bt_conn_le_info le;
-	enum bt_conn_state state;
-};
 
-/* Security levels of a link (Core Vol 3 Part C 10.2). Until SMP lands every
- * link stays at L1 (no encryption). */
+/* Security levels of a link (Core Vol 3 Part C 10.2). */
 typedef enum {
 	BT_SECURITY_L0 = 0, /* BR/EDR only: no security */
 	BT_SECURITY_L1 = 1, /* no encryption, no authentication */
 	BT_SECURITY_L2 = 2, /* encryption, unauthenticated (Just Works) */
 	BT_SECURITY_L3 = 3, /* encryption, authenticated (MITM) */
 	BT_SECURITY_L4 = 4, /* LE Secure Connections, authenticated, 128-bit key */
+	BT_SECURITY_FORCE_PAIR = BIT(7), /* or-ed into bt_conn_set_security: pair again even with a key */
 } bt_security_t;
+
+/* Why security could not be raised (security_changed, pairing_failed). */
+enum bt_security_err {
+	BT_SECURITY_ERR_SUCCESS,
+	BT_SECURITY_ERR_AUTH_FAIL,
+	BT_SECURITY_ERR_PIN_OR_KEY_MISSING,
+	BT_SECURITY_ERR_OOB_NOT_AVAILABLE,
+	BT_SECURITY_ERR_AUTH_REQUIREMENT,
+	BT_SECURITY_ERR_PAIR_NOT_SUPPORTED,
+	BT_SECURITY_ERR_PAIR_NOT_ALLOWED,
+	BT_SECURITY_ERR_INVALID_PARAM,
+	BT_SECURITY_ERR_KEY_REJECTED,
+	BT_SECURITY_ERR_UNSPECIFIED,
+};
+
+/* Security of a link as bt_conn_get_info reports it. */
+enum bt_security_flag {
+	BT_SECURITY_FLAG_SC = BIT(0),  /* paired with LE Secure Connections */
+	BT_SECURITY_FLAG_OOB = BIT(1), /* paired with out-of-band data */
+};
+
+struct bt_security_info {
+	bt_security_t level;
+	uint8_t enc_key_size;
+	enum bt_security_flag flags;
+};
+
+struct bt_conn_info {
+	enum bt_conn_type type;
+	uint8_t role;
+	uint8_t id;
+	struct bt_conn_le_info le;
+	enum bt_conn_state state;
+	struct bt_security_info security;
+};
 
 struct bt_conn_cb {
 	/* err is an HCI error code (0 = connected). */
@@ -155,6 +183,11 @@ struct bt_conn_cb {
 	void (*le_param_updated)(struct bt_conn *conn, uint16_t interval, uint16_t latency, uint16_t timeout);
 	void (*le_phy_updated)(struct bt_conn *conn, struct bt_conn_le_phy_info *param);
 	void (*le_data_len_updated)(struct bt_conn *conn, struct bt_conn_le_data_len_info *info);
+	/* The link's security level changed, or raising it failed (err). */
+	void (*security_changed)(struct bt_conn *conn, bt_security_t level, enum bt_security_err err);
+	/* A peer using a resolvable private address was resolved to a bond's
+	 * identity address. */
+	void (*identity_resolved)(struct bt_conn *conn, const bt_addr_le_t *rpa, const bt_addr_le_t *identity);
 	sys_snode_t _node;
 };
 
@@ -183,5 +216,90 @@ int bt_conn_le_data_len_update(struct bt_conn *conn, const struct bt_conn_le_dat
 int bt_conn_le_phy_update(struct bt_conn *conn, const struct bt_conn_le_phy_param *param);
 /* Encryption key size of the link in bytes, 0 when it is not encrypted. */
 uint8_t bt_conn_enc_key_size(const struct bt_conn *conn);
+
+/* Security Manager (Zephyr's conn.h security and authentication API). */
+
+/* Raises the link's security: encrypts with a bond's key, else pairs (the
+ * central sends a Pairing Request, the peripheral a Security Request).
+ * The outcome arrives in security_changed. 0 when already at sec. */
+int bt_conn_set_security(struct bt_conn *conn, bt_security_t sec);
+/* Whether this link may bond (overrides bt_set_bondable for it). */
+int bt_conn_set_bondable(struct bt_conn *conn, bool enable);
+void bt_set_bondable(bool enable);
+
+/* Pairing features of the peer's request (pairing_accept). */
+struct bt_conn_pairing_feat {
+	uint8_t io_capability;
+	uint8_t oob_data_flag;
+	uint8_t auth_req;
+	uint8_t max_enc_key_size;
+	uint8_t init_key_dist;
+	uint8_t resp_key_dist;
+};
+
+struct bt_conn_oob_info {
+	enum {
+		BT_CONN_OOB_LE_LEGACY,
+		BT_CONN_OOB_LE_SC,
+	} type;
+	union {
+		struct {
+			enum {
+				BT_CONN_OOB_LOCAL_ONLY,
+				BT_CONN_OOB_REMOTE_ONLY,
+				BT_CONN_OOB_BOTH_PEERS,
+				BT_CONN_OOB_NO_DATA,
+			} oob_config;
+		} lesc;
+	};
+};
+
+/* The application's part in pairing. The IO capabilities follow from
+ * which callbacks are set: display only (passkey_display), keyboard
+ * (passkey_entry), display + yes/no (passkey_display + passkey_confirm),
+ * keyboard + display (all three), none (Just Works only). */
+struct bt_conn_auth_cb {
+	/* Accept or refuse a pairing before it starts (NULL: accept). */
+	enum bt_security_err (*pairing_accept)(struct bt_conn *conn, const struct bt_conn_pairing_feat *const feat);
+	void (*passkey_display)(struct bt_conn *conn, unsigned int passkey);
+	void (*passkey_entry)(struct bt_conn *conn);
+	void (*passkey_confirm)(struct bt_conn *conn, unsigned int passkey);
+	void (*oob_data_request)(struct bt_conn *conn, struct bt_conn_oob_info *info);
+	void (*cancel)(struct bt_conn *conn);
+	/* Just Works pairing waits for bt_conn_auth_pairing_confirm. */
+	void (*pairing_confirm)(struct bt_conn *conn);
+};
+
+struct bt_conn_auth_info_cb {
+	void (*pairing_complete)(struct bt_conn *conn, bool bonded);
+	void (*pairing_failed)(struct bt_conn *conn, enum bt_security_err reason);
+	void (*bond_deleted)(uint8_t id, const bt_addr_le_t *peer);
+	sys_snode_t node;
+};
+
+/* NULL unregisters; -EALREADY when another is registered. */
+int bt_conn_auth_cb_register(const struct bt_conn_auth_cb *cb);
+int bt_conn_auth_info_cb_register(struct bt_conn_auth_info_cb *cb);
+int bt_conn_auth_info_cb_unregister(struct bt_conn_auth_info_cb *cb);
+int bt_conn_auth_passkey_entry(struct bt_conn *conn, unsigned int passkey);
+int bt_conn_auth_passkey_confirm(struct bt_conn *conn);
+int bt_conn_auth_cancel(struct bt_conn *conn);
+int bt_conn_auth_pairing_confirm(struct bt_conn *conn);
+
+#define BT_PASSKEY_INVALID 0xffffffff
+/* A fixed passkey for every pairing that displays one (tests, devices
+ * with a printed code); BT_PASSKEY_INVALID returns to random passkeys. */
+int bt_passkey_set(unsigned int passkey);
+
+/* Out-of-band data for a pairing in progress (oob_data_request). */
+int bt_le_oob_set_legacy_tk(struct bt_conn *conn, const uint8_t *tk);
+int bt_le_oob_set_sc_data(struct bt_conn *conn, const struct bt_le_oob_sc_data *oobd_local,
+			  const struct bt_le_oob_sc_data *oobd_remote);
+int bt_le_oob_get_sc_data(struct bt_conn *conn, const struct bt_le_oob_sc_data **oobd_local,
+			  const struct bt_le_oob_sc_data **oobd_remote);
+void bt_le_oob_set_sc_flag(bool enable);
+void bt_le_oob_set_legacy_flag(bool enable);
+
+const char *bt_security_err_to_str(enum bt_security_err err);
 
 #endif
